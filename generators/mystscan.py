@@ -1,0 +1,125 @@
+"""Read needs from MyST Markdown without Sphinx, for ``techfile check``.
+
+A line scanner that follows MyST's fence rules: a need is a fenced directive
+(backticks, tildes or colons) whose name is a need type of the model; its
+options are the ``:name: value`` lines (or the ``---`` YAML block) that open
+its content, tokenized by MyST's own option parser. Literal blocks (code, eval-rst, plantuml, ...) are skipped, so a
+need shown as an example in a code block is not a need; any other directive's
+content is scanned, so needs nested in admonitions or in other needs count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textwrap import dedent
+
+from myst_parser.parsers.directives import is_option_line
+from myst_parser.parsers.options import TokenizeError, options_to_tokens
+
+from techfile.errors import TechfileError
+
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*?)\s*$")
+_DIRECTIVE = re.compile(r"^\{(?P<name>[A-Za-z][\w:.+-]*)\}\s*(?P<argument>.*)$")
+
+# Directives whose content is not MyST: needs inside them are not needs.
+LITERAL_DIRECTIVES = frozenset(
+    {
+        "code", "code-block", "sourcecode", "code-cell", "literalinclude", "eval-rst",
+        "raw", "math", "plantuml", "uml", "needuml", "graphviz", "mermaid", "csv-table",
+        "highlight", "parsed-literal",
+    }
+)
+
+
+@dataclass
+class Directive:
+    """One need or needimport directive as written."""
+
+    name: str
+    argument: str
+    line: int
+    options: dict[str, str]
+    content: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Open:
+    char: str
+    length: int
+    literal: bool
+    directive: Directive | None
+
+
+def _parse_options(lines: list[str], start: int, path: Path) -> tuple[dict[str, str], int]:
+    """Options at ``lines[start:]``, read as MyST reads them (its own option
+    tokenizer); returns them and the index after them."""
+    index = start
+    first = start + 1  # 1-based line of the first option
+    if index < len(lines) and lines[index].startswith("---"):
+        end = index + 1
+        while end < len(lines) and not lines[end].startswith("---"):
+            end += 1
+        if end == len(lines):
+            raise TechfileError("option block opened with --- is never closed", path=path, line=index + 1, fix="close it with a --- line")
+        block = dedent("\n".join(lines[index + 1 : end]))
+        first, after = index + 2, end + 1
+    else:
+        option_lines = []
+        while index < len(lines) and is_option_line(lines[index]):
+            option_lines.append(lines[index].lstrip()[1:])
+            index += 1
+        block, after = "\n".join(option_lines), index
+    try:
+        tokens, _ = options_to_tokens(block)
+    except TokenizeError as exc:
+        raise TechfileError(
+            f"invalid directive options: {exc.problem}",
+            path=path,
+            line=first + exc.problem_mark.line,
+            fix='quote values that start with a YAML indicator, e.g. :version: ">=1.0"',
+        ) from None
+    return {key.value: (value.value if value is not None else "") for key, value in tokens}, after
+
+
+def scan(text: str, path: Path, directives: frozenset[str]) -> list[Directive]:
+    """The directives named in ``directives`` found in one MyST document."""
+    lines = text.splitlines()
+    found: list[Directive] = []
+    stack: list[_Open] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        match = _FENCE.match(line)
+        top = stack[-1] if stack else None
+        if match is None:
+            if top is not None and top.directive is not None:
+                top.directive.content.append(line)
+            index += 1
+            continue
+        fence, info = match.group("fence"), match.group("info")
+        if top is not None and not info and fence[0] == top.char and len(fence) >= top.length:
+            stack.pop()
+            index += 1
+            continue
+        if top is not None and top.literal:
+            index += 1
+            continue
+        directive = _DIRECTIVE.match(info)
+        if directive is None:  # a plain code block
+            stack.append(_Open(fence[0], len(fence), True, None))
+            index += 1
+            continue
+        name = directive.group("name")
+        if name in directives:
+            options, after = _parse_options(lines, index + 1, path)
+            record = Directive(name, directive.group("argument"), index + 1, options)
+            found.append(record)
+            stack.append(_Open(fence[0], len(fence), False, record))
+            index = after
+            continue
+        stack.append(_Open(fence[0], len(fence), name in LITERAL_DIRECTIVES, None))
+        index += 1
+    return found

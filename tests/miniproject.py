@@ -1,0 +1,205 @@
+"""A minimal, complete techfile project for rule tests: every rule is quiet
+on it, and each test changes one thing to make one rule fire."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from techfile.checks.engine import Finding
+from techfile.checks.run import check_corpus, load_declarations
+from techfile.evidence import EvidenceNeed, write_needs_json
+from techfile.project import load_project
+from techfile.sources import read_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMAS = REPO / "schemas"
+
+
+def pyproject(extra: str = "") -> str:
+    return textwrap.dedent(
+        f"""\
+        [tool.techfile]
+        need_model = "{SCHEMAS / 'need_model.toml'}"
+        trace_rules = "{SCHEMAS / 'trace_rules.toml'}"
+        risk_matrix = "{SCHEMAS / 'risk_matrix.toml'}"
+        sources = ["docs", "needs"]
+        root_doc = "docs/index"
+        release = "REL_1"
+        """
+    ) + extra
+
+
+INDEX = """\
+# Mini
+
+```{needimport} /needs/generated/results.json
+```
+
+```{needimport} /needs/generated/components.json
+```
+"""
+
+NEEDS = {
+    "statements.md": """\
+# Statements
+
+```{statement} Plan
+:id: STMT_PLAN
+:kind: development_plan
+```
+
+```{statement} Level
+:id: STMT_LEVEL
+:kind: documentation_level
+:documentation_level: basic
+```
+""",
+    "requirements.md": """\
+# Requirements
+
+```{user_need} Need
+:id: UN_001
+```
+
+```{sysreq} System requirement
+:id: SYS_001
+:allocation: software
+:derives_from: UN_001
+```
+
+```{swreq} Software requirement
+:id: SWR_001
+:category: functional
+:derives_from: SYS_001
+:allocated_to: ITEM_UNIT
+:implements: RC_001
+```
+""",
+    "architecture.md": """\
+# Architecture
+
+```{item} System
+:id: ITEM_SYS
+:level: system
+:safety_class: B
+```
+
+```{item} Unit
+:id: ITEM_UNIT
+:level: unit
+:part_of: ITEM_SYS
+:uses: SOUP_LIB
+```
+""",
+    "risk.md": """\
+# Risk
+
+```{hazard} Hazard
+:id: HAZ_001
+:hazardous_situation: Situation
+:harm: Harm
+:cause: Cause
+:software_contribution: yes
+:arises_from: ITEM_UNIT
+:severity: serious
+:probability: probable
+:residual_severity: serious
+:residual_probability: remote
+```
+
+```{risk_control} Control
+:id: RC_001
+:option: protective_measure
+:realization: software
+:mitigates: HAZ_001
+:new_hazards: None.
+:effectiveness: Usability study U-1.
+```
+""",
+    "tests.md": """\
+# Tests
+
+```{testspec} Test
+:id: TEST_001
+:level: unit
+:verifies: SWR_001, ITEM_UNIT
+:acceptance: It works.
+:junit: *::test_one
+```
+""",
+    "soup.md": """\
+# SOUP
+
+```{soup} libfoo
+:id: SOUP_LIB
+:manufacturer: Foo Inc.
+:version: 1.2.3
+:functional_requirements: F.
+:performance_requirements: P.
+:hw_sw_requirements: H.
+:anomaly_evaluation: E.
+:anomaly_evaluation_date: 2026-01-01
+:anomaly_evaluation_version: 1.2.3
+```
+""",
+    "release.md": """\
+# Release
+
+```{release} Release 1
+:id: REL_1
+:version: 1.0.0
+```
+""",
+}
+
+
+def result(need_id: str = "RES_ONE", outcome: str = "passed", version: str = "1.0.0", **links: tuple[str, ...]) -> EvidenceNeed:
+    return EvidenceNeed(
+        id=need_id,
+        type="result",
+        title="test_one",
+        fields={"result": outcome, "software_version": version, "timestamp": "2026-01-01T00:00:00", "runner": "pytest", "level": "unit"},
+        links=links or {"result_of": ("TEST_001",)},
+    )
+
+
+def component(name: str = "libfoo", version: str = "1.2.3") -> EvidenceNeed:
+    return EvidenceNeed(id=f"COMP_{name.upper()}", type="component", title=name, fields={"version": version})
+
+
+class Mini:
+    """A mini project on disk; edit it, then :meth:`findings`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "docs").mkdir(parents=True)
+        (root / "needs" / "generated").mkdir(parents=True)
+        (root / "pyproject.toml").write_text(pyproject())
+        (root / "docs" / "index.md").write_text(INDEX)
+        for name, text in NEEDS.items():
+            (root / "needs" / name).write_text(text)
+        self.results: list[EvidenceNeed] = [result()]
+        self.components: list[EvidenceNeed] = [component()]
+
+    def replace(self, file: str, old: str, new: str) -> None:
+        path = self.root / "needs" / file
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {file}"
+        path.write_text(text.replace(old, new, 1))
+
+    def append(self, file: str, text: str) -> None:
+        path = self.root / "needs" / file
+        existing = path.read_text() if path.exists() else "# Extra\n"
+        path.write_text(existing + "\n" + textwrap.dedent(text))
+
+    def write_evidence(self) -> None:
+        generated = self.root / "needs" / "generated"
+        write_needs_json(generated / "results.json", self.results, version="1.0.0", creator="test", created="")
+        write_needs_json(generated / "components.json", self.components, version="1.0.0", creator="test", created="")
+
+    def findings(self) -> list[Finding]:
+        self.write_evidence()
+        project = load_project(self.root)
+        declarations = load_declarations(project)
+        return check_corpus(project, declarations, read_corpus(project, declarations.model))

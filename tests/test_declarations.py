@@ -1,0 +1,95 @@
+"""The need model, the rule declarations and the risk matrix load, and bad
+declarations give an error with file and line, never a traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from miniproject import SCHEMAS
+from techfile.checks.rules import load_rules
+from techfile.errors import TechfileError
+from techfile.needmodel import load_need_model
+from techfile.riskmatrix import load_risk_matrix
+
+MODEL = load_need_model(SCHEMAS / "need_model.toml")
+
+
+def edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    text = (SCHEMAS / name).read_text()
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_need_model_has_the_types_of_the_technical_file() -> None:
+    assert {"statement", "user_need", "sysreq", "swreq", "item", "hazard", "risk_control", "testspec", "result",
+            "soup", "anomaly", "release", "ml_model", "dataset", "waiver", "component"} <= set(MODEL.types)
+    assert MODEL.field_schema("item", "safety_class")["enum"] == ["A", "B", "C"]
+    assert MODEL.field_schema("risk_control", "option")["enum"] == ["inherent_safety_by_design", "protective_measure", "information_for_safety"]
+    assert MODEL.field_schema("item", "level")["enum"] == ["system", "item", "unit"]
+    assert MODEL.field_schema("testspec", "level")["enum"] == ["unit", "integration", "system"]
+    for need_type in MODEL.types.values():
+        assert need_type.id_pattern.pattern.startswith(f"^{need_type.prefix}")
+
+
+def test_sphinx_needs_config_declares_links_on_their_source_types() -> None:
+    config = MODEL.sphinx_needs_config()
+    types = {t["directive"]: t for t in config["needs_types"]}
+    assert set(types["testspec"]["links"]) == {"verifies"}
+    assert types["testspec"]["links"]["verifies"]["target_types"] == ["swreq", "sysreq", "risk_control", "item", "user_need"]
+    assert "target_types" not in types["waiver"]["links"]["waives"]
+    described = [t["links"][name] for t in config["needs_types"] for name in t["links"] if "outgoing" in t["links"][name]]
+    assert len(described) == len(MODEL.links)  # display names given once per link type
+    assert all(field["schema"]["type"] == "string" for t in config["needs_types"] for field in t["fields"].values())
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message", "needle"),
+    [
+        ("need_model.toml", 'fields = ["kind", "documentation_level"]', 'fields = ["kind", "colour"]', "unknown field 'colour'", 'fields = ["kind", "colour"]'),
+        ("need_model.toml", 'to = ["dataset"]', 'to = ["datasets"]', "unknown need type 'datasets'", "[links.trained_on]"),
+        ("need_model.toml", 'prefix = "SWR_"', 'prefix = "swr"', r"types/3/prefix: 'swr' does not match", 'prefix = "swr"'),
+        ("need_model.toml", 'default_safety_class = "C"', 'default_safety_class = C', "not valid TOML", "default_safety_class = C"),
+        ("trace_rules.toml", 'check = "verified"', 'check = "verifed"', "names unknown check 'verifed'", 'check = "verifed"'),
+        ("trace_rules.toml", 'types = ["swreq"]\nmessage = "derives', 'types = ["swerq"]\nmessage = "derives', "selects unknown need type 'swerq'", 'types = ["swerq"]'),
+        ("trace_rules.toml", 'severity = "error"\ntypes = ["sysreq"]', 'severity = "fatal"\ntypes = ["sysreq"]', "'fatal' is not one of", 'severity = "fatal"'),
+        ("trace_rules.toml", '[rules.validate.network.derives_from]', '[rules.validate.network.derived_from]', "unknown link type 'derived_from'", "[rules.validate.network.derived_from]"),
+        ("risk_matrix.toml", 'minor        = ["acceptable", "acceptable", "acceptable", "alarp", "alarp"]', 'minor        = ["acceptable", "alarp"]', "matrix row 'minor' has 2 cells", 'minor        = ["acceptable", "alarp"]'),
+    ],
+)
+def test_bad_declaration_names_file_and_line(tmp_path: Path, name: str, old: str, new: str, message: str, needle: str) -> None:
+    path = edited(tmp_path, name, old, new)
+    with pytest.raises(TechfileError) as error:
+        if name == "need_model.toml":
+            load_need_model(path)
+        elif name == "trace_rules.toml":
+            load_rules(path, MODEL)
+        else:
+            load_risk_matrix(path)
+    text = error.value.render()
+    assert re.search(message, text), text
+    assert error.value.path == str(path)
+    assert error.value.line == line_of(path, needle), text
+
+
+def test_duplicate_rule_id_points_at_the_second(tmp_path: Path) -> None:
+    path = edited(tmp_path, "trace_rules.toml", 'id = "R02"', 'id = "R01"')
+    with pytest.raises(TechfileError, match="rule R01: is declared twice") as error:
+        load_rules(path, MODEL)
+    assert error.value.line == line_of(path, 'name = "uncovered-system-requirement"') - 1
+
+
+def test_risk_matrix_classifies() -> None:
+    matrix = load_risk_matrix(SCHEMAS / "risk_matrix.toml")
+    assert matrix.classify("critical", "probable").key == "unacceptable"
+    assert matrix.classify("critical", "improbable").key == "acceptable"
+    assert matrix.classify("serious", "occasional").key == "alarp"
+    assert matrix.classify("serious", None) is None

@@ -1,0 +1,213 @@
+"""JUnit XML from real runners becomes result needs: exact counts per
+runner, stable IDs, links, merge rules, hostile and broken input."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from techfile.cli import main
+from techfile.errors import TechfileError
+from techfile.junit import JUnitSource, read_report
+from techfile.needmodel import load_need_model
+from techfile.project import JUnitInput, JUnitJob
+
+from miniproject import REPO, SCHEMAS
+
+FIXTURES = REPO / "tests" / "fixtures" / "junit"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+MODEL = load_need_model(SCHEMAS / "need_model.toml")
+
+
+def needs_of(*paths: Path | str, specs: dict[str, tuple[str, ...]] | None = None, level: str | None = None) -> list:
+    job = JUnitJob(tuple(JUnitInput(str(p), level) for p in paths), "out.json")
+    return JUnitSource(job, REPO, MODEL, specs or {}, "1.0.0", "abc123").read()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_counts_match_the_runner(name: str) -> None:
+    expected = EXPECTED[name]
+    needs = needs_of(FIXTURES / name)
+    counts = Counter(n.fields["result"] for n in needs)
+    assert len(needs) == expected["tests"]
+    assert (counts["passed"], counts["failed"], counts["error"], counts["skipped"]) == (
+        expected["passed"], expected["failed"], expected["error"], expected["skipped"],
+    )
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_result_is_a_valid_need(name: str) -> None:
+    pattern = MODEL.types["result"].id_pattern
+    for need in needs_of(FIXTURES / name):
+        assert pattern.fullmatch(need.id), need.id
+        assert set(need.fields) <= set(MODEL.types["result"].fields)
+        assert need.fields["source_file"] == f"tests/fixtures/junit/{name}"
+        assert int(need.fields["source_line"]) >= 1  # pytest writes the whole report on one line
+        assert len(need.fields["source_sha256"]) == 64
+
+
+def by_case(needs: list) -> dict[str, object]:
+    return {n.fields["case"]: n for n in needs}
+
+
+def test_pytest_flavours() -> None:
+    xunit1 = by_case(needs_of(FIXTURES / "pytest/pytest-xunit1.xml"))
+    addition = xunit1["test_addition_passes"]
+    assert addition.links == {"verifies": ("SWR_001",)}
+    assert addition.fields["test_file"] == "test_device.py"
+    assert addition.fields["test_line"] == "17"  # pytest writes 0-based lines
+    assert addition.fields["runner"] == "pytest" and addition.fields["host"] == "vm"
+    assert "device=infusion-pump" in addition.fields["properties"]
+    assert xunit1["test_expected_failure"].fields["result"] == "skipped"
+    assert xunit1["test_unexpected_pass"].fields["result"] == "passed"
+    assert xunit1["test_setup_error"].fields["result"] == "error"
+    xunit2 = by_case(needs_of(FIXTURES / "pytest/pytest-xunit2.xml"))
+    assert "test_file" not in xunit2["test_addition_passes"].fields
+    prefixed = needs_of(FIXTURES / "pytest/pytest-prefix-unit.xml")
+    assert all(n.fields["classname"].startswith("unit.") for n in prefixed)
+
+
+def test_surefire_flaky_and_rerun() -> None:
+    flaky = by_case(needs_of(FIXTURES / "surefire/TEST-com.example.pump.FlakyTest.xml"))
+    passed_after_rerun = [n for n in flaky.values() if n.fields.get("message", "").startswith("passed after")]
+    assert len(passed_after_rerun) == 2 and all(n.fields["result"] == "passed" for n in passed_after_rerun)
+    assert {n.fields["result"] for n in flaky.values() if "rerunFailure" in n.content or "rerunError" in n.content} <= {"failed", "error"}
+    assert all("java.home" not in n.fields.get("properties", "") for n in flaky.values())
+
+
+def test_ctest_disabled_is_skipped() -> None:
+    ctest = by_case(needs_of(FIXTURES / "ctest/ctest-junit.xml"))
+    assert ctest["rate_disabled"].fields["result"] == "skipped"
+    assert ctest["rate_disabled"].fields["message"] == "status disabled"
+    assert ctest["rate_skipped_at_runtime"].fields["result"] == "skipped"
+
+
+def test_runner_detection() -> None:
+    runners = {name.split("/")[0]: needs_of(FIXTURES / name)[0].fields["runner"] for name in EXPECTED}
+    assert runners == {
+        "pytest": "pytest",
+        "jest": "jest-junit",
+        "mocha": "mocha-junit-reporter",
+        "ctest": "ctest",
+        "go": "go (gotestsum / go-junit-report)",
+        "junit5": "junit-platform-console",
+        "surefire": "maven-surefire",
+    }
+
+
+def test_nested_and_flattened_suites_give_a_suite_path() -> None:
+    mocha = needs_of(FIXTURES / "mocha/mocha-junit.xml")
+    assert {n.fields["suite"] for n in mocha} > {"infusion pump"}
+    go = needs_of(FIXTURES / "go/gotestsum-junit.xml")
+    assert any("/" in n.fields["case"] for n in go)  # subtests keep their parent/child name
+
+
+def test_ids_are_stable_and_independent_of_outcome(tmp_path: Path) -> None:
+    original = FIXTURES / "pytest/pytest-xunit1.xml"
+    text = original.read_text()
+    flipped = tmp_path / "flipped.xml"
+    # the same cases with another outcome and message
+    flipped.write_text(re.sub(r"<failure\b[^>]*>.*?</failure>", '<skipped message="now skipped"/>', text, flags=re.S))
+    assert "<failure" not in flipped.read_text()
+    first = {n.fields["case"]: n.id for n in needs_of(original)}
+    second = {n.fields["case"]: n.id for n in needs_of(flipped)}
+    assert first == second
+    assert {n.fields["result"] for n in needs_of(flipped)} == {"passed", "skipped", "error"}
+    assert len(set(first.values())) == len(first)
+
+
+def test_spec_patterns_and_marker_links() -> None:
+    specs = {"TEST_001": ("test_device::test_addition_*",), "TEST_002": ("*TestNestedGroup::*",)}
+    needs = by_case(needs_of(FIXTURES / "pytest/pytest-xunit1.xml", specs=specs))
+    assert needs["test_addition_passes"].links == {"result_of": ("TEST_001",), "verifies": ("SWR_001",)}
+    assert needs["test_in_class_passes"].links == {"result_of": ("TEST_002",)}
+    assert needs["test_assertion_fails"].links == {}
+
+
+def test_same_case_in_two_files_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.xml"
+    copy.write_bytes((FIXTURES / "pytest/pytest-xunit1.xml").read_bytes())
+    with pytest.raises(TechfileError, match=r"copy.xml:\d+: test case test_device::test_addition_passes .* is also in tests/fixtures/junit/pytest/pytest-xunit1.xml:\d+"):
+        needs_of(FIXTURES / "pytest/pytest-xunit1.xml", copy)
+
+
+def test_levels_merge(tmp_path: Path) -> None:
+    job = JUnitJob((JUnitInput(str(FIXTURES / "pytest/pytest-xunit1.xml"), "unit"), JUnitInput(str(FIXTURES / "jest/jest-junit.xml"), "system")), "out.json")
+    needs = JUnitSource(job, REPO, MODEL, {}, "1.0.0", "abc").read()
+    assert Counter(n.fields["level"] for n in needs) == {"unit": 14, "system": 10}
+
+
+BAD = {
+    "billion-laughs.xml": "declares the XML entity 'lol'",
+    "xxe-external-entity.xml": "declares the XML entity 'xxe'",
+    "xxe-parameter-entity.xml": "declares the XML entity",
+    "truncated-pytest.xml": r"truncated-pytest.xml:\d+: not well-formed XML",
+    "empty.xml": "file is empty",
+    "not-junit-pom.xml": r"not-junit-pom.xml:2: root element <project> is not",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_input_is_refused_and_nothing_is_written(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "junit.json"
+    output.write_text("previous output\n")
+    status = main(["junit", str(FIXTURES / "pytest/pytest-xunit1.xml"), str(FIXTURES / "bad" / name), "-o", str(output), "--project", str(REPO)])
+    assert status == 2
+    assert re.search(BAD[name], capsys.readouterr().err)
+    assert output.read_text() == "previous output\n"
+
+
+def test_doctype_without_entities_is_read() -> None:
+    assert len(needs_of(FIXTURES / "bad/doctype-no-entities.xml")) == 2
+
+
+def test_output_is_byte_identical(tmp_path: Path) -> None:
+    arguments = ["junit", *(str(FIXTURES / n) for n in sorted(EXPECTED) if n != "pytest/pytest-xunit1.xml" and not n.startswith("pytest/pytest-prefix")), "--software-version", "2.0", "--commit", "c0ffee", "--project", str(REPO)]
+    assert main([*arguments, "-o", str(tmp_path / "a.json")]) == 0
+    assert main([*arguments, "-o", str(tmp_path / "b.json")]) == 0
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    document = json.loads((tmp_path / "a.json").read_text())
+    assert document["current_version"] == "2.0"
+    assert all(n["commit"] == "c0ffee" for n in document["versions"]["2.0"]["needs"].values())
+
+
+def test_real_pytest_run_with_the_verifies_marker(tmp_path: Path) -> None:
+    """The plugin records @pytest.mark.verifies in xunit1 and xunit2 reports."""
+    (tmp_path / "test_sample.py").write_text(textwrap.dedent("""\
+        import pytest
+
+        @pytest.mark.verifies("SWR_001", "SWR_002")
+        def test_marked():
+            assert True
+
+        @pytest.mark.verifies("TEST_003")
+        def test_spec_marked():
+            assert 1 + 1 == 3
+
+        def test_plain():
+            pass
+        """))
+    for family in ("xunit1", "xunit2"):
+        report = tmp_path / f"{family}.xml"
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", f"junit_family={family}", f"--junitxml={report}", "test_sample.py"],
+            cwd=tmp_path, capture_output=True, check=False,
+        )
+        needs = by_case(needs_of(report))
+        assert needs["test_marked"].links == {"verifies": ("SWR_001", "SWR_002")}
+        assert needs["test_spec_marked"].links == {"result_of": ("TEST_003",)}
+        assert needs["test_spec_marked"].fields["result"] == "failed"
+        assert needs["test_plain"].links == {}
+
+
+def test_command_without_files_needs_a_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.techfile]\n")
+    assert main(["junit", "--project", str(tmp_path)]) == 2
+    assert "no [[tool.techfile.junit]] job" in capsys.readouterr().err
