@@ -84,7 +84,7 @@ def _residual_not_estimated(m: Mini) -> None:
 
 
 def _soup_range(m: Mini) -> None:
-    m.replace("soup.md", ":version: 1.2.3", ":version: >=1.2")
+    m.replace("soup.md", ":version: 1.2.3", ':version: ">=1.2"')
 
 
 def _soup_no_requirements(m: Mini) -> None:
