@@ -16,7 +16,6 @@ from pathlib import Path
 
 from textwrap import dedent
 
-from myst_parser.parsers.directives import is_option_line
 from myst_parser.parsers.options import TokenizeError, options_to_tokens
 
 from techfile.errors import TechfileError
@@ -32,6 +31,30 @@ LITERAL_DIRECTIVES = frozenset(
         "highlight", "parsed-literal",
     }
 )
+
+
+# A `:name: value` line whose value MyST's option tokenizer returns unchanged:
+# no YAML indicator first, no ": " or " #" inside, no trailing colon. Only
+# these skip the (character by character, slow) tokenizer; anything else is
+# read by MyST's own code, so both readers agree on every value.
+_PLAIN_OPTION = re.compile(r"^\s*:(?P<name>[A-Za-z0-9_][A-Za-z0-9_-]*):(?:[ ]+(?P<value>[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #)[^\t])*?))?[ ]*$")
+_PLAIN_TAIL = re.compile(r"[:]$")
+
+
+def is_option_line(line: str) -> bool:
+    """MyST's test for a ``:key: value`` line (myst_parser.parsers.directives.is_option_line)."""
+    stripped = line.lstrip()
+    return stripped.startswith(":") and not stripped.startswith(":::")
+
+
+def _plain_options(lines: list[str]) -> dict[str, str] | None:
+    options: dict[str, str] = {}
+    for line in lines:
+        match = _PLAIN_OPTION.match(line)
+        if match is None or (match.group("value") and _PLAIN_TAIL.search(match.group("value"))):
+            return None
+        options[match.group("name")] = match.group("value") or ""
+    return options
 
 
 @dataclass
@@ -67,11 +90,12 @@ def _parse_options(lines: list[str], start: int, path: Path) -> tuple[dict[str, 
         block = dedent("\n".join(lines[index + 1 : end]))
         first, after = index + 2, end + 1
     else:
-        option_lines = []
         while index < len(lines) and is_option_line(lines[index]):
-            option_lines.append(lines[index].lstrip()[1:])
             index += 1
-        block, after = "\n".join(option_lines), index
+        plain = _plain_options(lines[start:index])
+        if plain is not None:
+            return plain, index
+        block, after = "\n".join(line.lstrip()[1:] for line in lines[start:index]), index
     try:
         tokens, _ = options_to_tokens(block)
     except TokenizeError as exc:

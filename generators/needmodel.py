@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,7 @@ class NeedModel:
 
     # ------------------------------------------------------------ queries
 
+    @cache
     def field_schema(self, need_type: str, name: str) -> dict[str, Any]:
         """JSON schema of a field on a type: the field's schema narrowed by the type."""
         # sphinx-needs needs a type for every field; all techfile fields are strings.

@@ -89,7 +89,7 @@ def _group(g: int, rng: random.Random) -> tuple[str, list]:
 
 
 def generate(mini: Mini, groups: int, seed: int = 62304) -> int:
-    """Write ``groups`` slices (15 needs each, plus results) into the mini project; return the need count."""
+    """Write ``groups`` slices (12 needs each, plus results) into the mini project; return the need count."""
     rng = random.Random(seed)
     needs_dir = mini.root / "needs"
     for name in ("requirements.md", "architecture.md", "risk.md", "tests.md", "soup.md"):
@@ -106,4 +106,4 @@ def generate(mini: Mini, groups: int, seed: int = 62304) -> int:
     from miniproject import component
 
     mini.components = [component(f"lib{g}", "1.0") for g in range(groups)]
-    return groups * 15 + 4 + len(mini.results) + len(mini.components)
+    return groups * 12 + 4 + len(mini.results) + len(mini.components)

@@ -57,3 +57,46 @@ def test_options_are_read_as_myst_reads_them() -> None:
 def test_option_myst_rejects_is_an_error_at_its_line() -> None:
     with pytest.raises(TechfileError, match=r"x.md:3: invalid directive options: .*fix: quote values"):
         found("```{swreq} Q\n:id: SWR_005\n:version: >=1.0\n```\n")
+
+
+SAMPLES = [
+    "SWR_001", "SWR_001, SWR_002", "1.0", "yes", "a:b", "http://example.com/x?y=1#z", "value with [brackets] and {braces}",
+    "spaced   inside", "trailing spaces   ", "a: b", "x #comment", "ends with:", "'quoted'", '"double"', "-1", ">=1.0",
+    "*glob*::test_*", "100 %", "über ✓", "a\\b", "tab\there", "|", "",
+]
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+def test_fast_option_path_agrees_with_myst(value: str) -> None:
+    """Plain option lines skip MyST's tokenizer; they must read exactly as MyST reads them."""
+    from myst_parser.parsers.options import TokenizeError, options_to_tokens
+
+    from techfile.mystscan import _plain_options
+
+    line = f":key: {value}"
+    fast = _plain_options([line])
+    try:
+        tokens, _ = options_to_tokens(line[1:])
+        myst = {k.value: (v.value if v is not None else "") for k, v in tokens}
+    except TokenizeError:
+        myst = None
+    if fast is not None:
+        assert fast == myst
+
+
+def test_fast_option_path_agrees_on_the_example() -> None:
+    from myst_parser.parsers.options import options_to_tokens
+
+    from techfile.mystscan import _plain_options, is_option_line
+
+    repo = Path(__file__).resolve().parent.parent
+    lines = [line for path in sorted((repo / "needs").glob("*.md")) for line in path.read_text().splitlines() if is_option_line(line)]
+    assert len(lines) > 300
+    fast_lines = 0
+    for line in lines:
+        fast = _plain_options([line])
+        if fast is not None:
+            fast_lines += 1
+            tokens, _ = options_to_tokens(line.lstrip()[1:])
+            assert fast == {k.value: (v.value if v is not None else "") for k, v in tokens}, line
+    assert fast_lines > len(lines) * 0.9

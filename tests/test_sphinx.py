@@ -130,7 +130,7 @@ def test_generated_corpus_same_findings_in_sphinx_and_check(site: Mini) -> None:
     from generated_corpus import generate
 
     count = generate(site, groups=200)
-    assert count > 3000
+    assert count > 3000  # 200 slices of 12 authored needs, plus results and components
     cli = cli_findings(site)
     assert len({f["rule"] for f in cli}) >= 10, sorted({f["rule"] for f in cli})
     build = sphinx_build(site.root, "needs")

@@ -6,7 +6,7 @@ One engine for the Sphinx build and ``techfile check``: both hand it a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,9 +90,16 @@ class Context:
     project_location: tuple[str, int]
     dicts: NeedDicts = field(init=False)
     findings: list[Finding] = field(default_factory=list)
+    _memo: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dicts = NeedDicts(self.corpus)
+
+    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+        """An index a check builds once per evaluation (e.g. components by name)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
 
 def find_release(corpus: Corpus, release_id: str | None) -> Need | None:

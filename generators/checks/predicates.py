@@ -282,6 +282,13 @@ def risk_chain(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap
 _EXACT_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$")
 
 
+def _versions_by_name(components: list[Need]) -> dict[str, set[str | None]]:
+    index: dict[str, set[str | None]] = {}
+    for component in components:
+        index.setdefault(component.title.strip().lower(), set()).add(component.get("version"))
+    return index
+
+
 @check("soup_identified")
 def soup_identified(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
     need = _need(need)
@@ -297,12 +304,11 @@ def soup_identified(need: Need | None, rule: TraceRule, ctx: Context) -> Iterato
         yield Gap(f"version {version!r} is not one exact version (no ranges, wildcards or lists)")
         return
     evidence_type = rule.params.get("evidence_type", "component")
-    components = ctx.corpus.by_type.get(evidence_type, [])
-    if not components:
+    versions_by_name = ctx.memo(f"versions of {evidence_type}", lambda: _versions_by_name(ctx.corpus.by_type.get(evidence_type, [])))
+    if not versions_by_name:
         yield Gap(f"no lock-file or SBOM evidence in the tree confirms version {version}")
         return
-    name = need.title.strip().lower()
-    versions = {c.get("version") for c in components if c.title.strip().lower() == name}
+    versions = versions_by_name.get(need.title.strip().lower(), set())
     if version not in versions:
         found = ", ".join(sorted(v for v in versions if v)) or "absent"
         yield Gap(f"version {version} does not match the lock file or SBOM ({found})")

@@ -11,8 +11,6 @@ Links to needs that do not exist are left to rule N04, not counted here.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from typing import Any
 
 import jsonschema_rs
@@ -20,13 +18,17 @@ import jsonschema_rs
 from techfile.corpus import Corpus, Need
 
 
-@cache
-def _validator(schema_json: str) -> Any:
-    return jsonschema_rs.validator_for(json.loads(schema_json))
+# Compiled validators by schema object; the schema is kept with its validator
+# so its id cannot be reused while the entry lives. Schemas come from the
+# loaded declarations and live as long as they do.
+_COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
-def matches(schema: dict[str, Any], instance: dict[str, Any]) -> bool:
-    return bool(_validator(json.dumps(schema, sort_keys=True)).is_valid(instance))
+def matches(schema: dict[str, Any], instance: Any) -> bool:
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (schema, jsonschema_rs.validator_for(schema))
+    return bool(entry[1].is_valid(instance))
 
 
 class NeedDicts:
