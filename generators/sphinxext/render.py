@@ -4,12 +4,24 @@ to needs and to rule catalogue entries."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx_needs.api import get_needs_view
 
-Cell = str | nodes.Node | Sequence[nodes.Node | str]
+Content = str | nodes.Node | Sequence[nodes.Node | str]
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A table cell with CSS classes (e.g. the colour of a risk class)."""
+
+    content: Content
+    classes: tuple[str, ...]
+
+
+Cell = Content | Styled
 
 
 class Render:
@@ -80,7 +92,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], classes: Seque
 def _row(cells: Sequence[Cell]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
-        entry = nodes.entry()
+        entry = nodes.entry(classes=list(cell.classes) if isinstance(cell, Styled) else [])
+        if isinstance(cell, Styled):
+            cell = cell.content
         para = nodes.paragraph()
         if isinstance(cell, str):
             para += nodes.Text(cell)

@@ -18,7 +18,7 @@ from techfile.checks.report import summary
 from techfile.checks.run import Declarations
 from techfile.corpus import Corpus, Need
 from techfile.project import Project
-from techfile.sphinxext.render import Cell, Render, paragraph, table
+from techfile.sphinxext.render import Cell, Render, Styled, paragraph, table
 
 
 @dataclass
@@ -157,18 +157,41 @@ def rule_catalogue(render: Render, state: State, options: dict[str, str]) -> lis
 # ------------------------------------------------------ traceability
 
 
-def _results_cell(render: Render, state: State, need: Need) -> Cell:
-    results = verification.direct_results(state.corpus, need)
-    for spec in verification.test_specs(state.corpus, need):
-        results += verification.spec_results(state.corpus, spec)
-    return render.needs_list([r.id for r in results], {r.id: f"({r.get('result')})" for r in results})
+OUTCOMES = ("passed", "failed", "error", "skipped")
+
+
+def _summary(render: Render, label: nodes.Node | str, results: list[Need]) -> list[nodes.Node | str]:
+    """``TEST_001: 33 passed, 1 skipped (RES_X)``: counts, and links to every result that did not pass."""
+    counts = Counter(r.get("result") for r in results)
+    text = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o]) or "no result"
+    out: list[nodes.Node | str] = [label, f": {text}"]
+    others = [r.id for r in results if r.get("result") != "passed"]
+    if others:
+        out += [" (", *render.needs_list(others), ")"]
+    return out
+
+
+def results_cell(render: Render, state: State, needs: list[Need]) -> Cell:
+    """Results of the tests of ``needs``, one summary per test specification, then the direct results."""
+    corpus = state.corpus
+    out: list[nodes.Node | str] = []
+    seen: set[str] = set()
+    specs = {spec.id: spec for need in needs for spec in verification.test_specs(corpus, need)}
+    for spec_id in sorted(specs):
+        results = verification.spec_results(corpus, specs[spec_id])
+        seen.update(r.id for r in results)
+        out += [*(["; "] if out else []), *_summary(render, render.need(spec_id), results)]
+    direct = sorted({r.id: r for need in needs for r in verification.direct_results(corpus, need) if r.id not in seen}.values(), key=lambda r: r.id)
+    if direct:
+        out += [*(["; "] if out else []), *_summary(render, "other automated tests", direct)]
+    return out or "no test"
 
 
 def _requirement_matrix(render: Render, state: State) -> list[nodes.Node]:
     corpus = state.corpus
     rows = []
     reached: set[str] = set()
-    for requirement in corpus.by_type.get("swreq", []):
+    for requirement in sorted(corpus.by_type.get("swreq", []), key=lambda n: n.id):
         sources = corpus.outgoing(requirement, "derives_from")
         systems = [s for s in sources if s.type == "sysreq"]
         user_needs = {u.id for u in sources if u.type == "user_need"}
@@ -183,7 +206,7 @@ def _requirement_matrix(render: Render, state: State) -> list[nodes.Node]:
                 [render.need(requirement.id)],
                 corpus.safety_class(requirement),
                 render.needs_list(tests),
-                _results_cell(render, state, requirement),
+                results_cell(render, state, [requirement]),
             )
         )
     for need_type in ("user_need", "sysreq"):
@@ -201,11 +224,9 @@ def _risk_matrix_table(render: Render, state: State) -> list[nodes.Node]:
     rows = []
     for hazard in corpus.by_type.get("hazard", []):
         controls = [c for c in corpus.incoming(hazard, "mitigates") if c.type == "risk_control"]
-        requirements = sorted({r.id for c in controls for r in corpus.incoming(c, "implements") if r.type == "swreq"})
-        tests = sorted({t.id for c in controls for t in verification.test_specs(corpus, c)} | {t.id for r in requirements for t in verification.test_specs(corpus, corpus.needs[r])})
-        results: list[Need] = []
-        for test_id in tests:
-            results += verification.spec_results(corpus, corpus.needs[test_id])
+        requirements = sorted({r.id: r for c in controls for r in corpus.incoming(c, "implements") if r.type == "swreq"}.values(), key=lambda r: r.id)
+        verified = controls + requirements
+        tests = sorted({t.id for need in verified for t in verification.test_specs(corpus, need)})
         initial = matrix.classify(hazard.get("severity"), hazard.get("probability"))
         residual = matrix.classify(hazard.get("residual_severity") or hazard.get("severity"), hazard.get("residual_probability") or hazard.get("probability"))
         rows.append(
@@ -213,9 +234,9 @@ def _risk_matrix_table(render: Render, state: State) -> list[nodes.Node]:
                 [render.need(hazard.id)],
                 initial.title if initial else "not estimated",
                 render.needs_list([c.id for c in controls], {c.id: f"({(c.get('option') or '?').replace('_', ' ')})" for c in controls}),
-                render.needs_list(requirements),
+                render.needs_list(r.id for r in requirements),
                 render.needs_list(tests),
-                render.needs_list([r.id for r in results], {r.id: f"({r.get('result')})" for r in results}),
+                results_cell(render, state, verified),
                 residual.title if residual else "not estimated",
             )
         )
@@ -247,9 +268,15 @@ def risk_matrix(render: Render, state: State, options: dict[str, str]) -> list[n
         for probability in matrix.probability:
             risk_class = matrix.classify(severity.key, probability.key)
             hazards = cells.get((severity.key, probability.key), [])
-            row.append([nodes.emphasis(text=risk_class.title if risk_class else "?"), *([nodes.Text(": ")] if hazards else []), *render.needs_list(hazards)])
+            content = [nodes.emphasis(text=risk_class.title if risk_class else "?"), *([nodes.Text(": ")] if hazards else []), *render.needs_list(hazards)]
+            row.append(Styled(content, (f"techfile-risk-{risk_class.key}",) if risk_class else ()))
         rows.append(row)
-    return [table(["Severity \\ Probability", *(p.title for p in matrix.probability)], rows, ["techfile-risk-matrix"])]
+    # the colours of the risk classes, as the risk management plan declares them
+    style = "".join(f"td.techfile-risk-{c.key} {{ background: {c.color}55; }}" for c in matrix.classes.values())
+    return [
+        nodes.raw("", f"<style>{style}</style>", format="html"),
+        table(["Severity \\ Probability", *(p.title for p in matrix.probability)], rows, ["techfile-risk-matrix"]),
+    ]
 
 
 def risk_register(render: Render, state: State, options: dict[str, str]) -> list[nodes.Node]:
@@ -280,7 +307,7 @@ def risk_register(render: Render, state: State, options: dict[str, str]) -> list
 def verification_summary(render: Render, state: State, options: dict[str, str]) -> list[nodes.Node]:
     corpus = state.corpus
     results = corpus.by_type.get("result", [])
-    outcomes = ("passed", "failed", "error", "skipped")
+    outcomes = OUTCOMES
     counts = Counter((r.get("level") or "unspecified", r.get("result")) for r in results)
     levels = sorted({level for level, _ in counts})
     count_rows = [(level, *(str(counts[(level, o)]) for o in outcomes), str(sum(counts[(level, o)] for o in outcomes))) for level in levels]
@@ -302,7 +329,7 @@ def verification_summary(render: Render, state: State, options: dict[str, str]) 
                     [render.need(requirement.id)],
                     corpus.safety_class(requirement),
                     render.needs_list([s.id for s in specs], {s.id: f"({s.get('level')})" for s in specs}),
-                    _results_cell(render, state, requirement),
+                    results_cell(render, state, [requirement]),
                     status,
                 ),
             )
