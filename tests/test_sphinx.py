@@ -135,3 +135,26 @@ def test_generated_corpus_same_findings_in_sphinx_and_check(site: Mini) -> None:
     assert len({f["rule"] for f in cli}) >= 10, sorted({f["rule"] for f in cli})
     build = sphinx_build(site.root, "needs")
     assert build.findings() == cli
+
+
+def test_sphinx_needs_validator_agrees_on_schema_rules(site: Mini) -> None:
+    """The rules written as sphinx-needs schema conditions, handed to sphinx-needs' own
+    validator, flag exactly the needs techfile's evaluator flags."""
+    from generated_corpus import generate
+    from miniproject import SCHEMAS
+    from techfile.checks.rules import load_rules, sphinx_needs_schemas
+    from techfile.needmodel import load_need_model
+
+    generate(site, groups=200)
+    site.write_evidence()
+    rules = load_rules(SCHEMAS / "trace_rules.toml", load_need_model(SCHEMAS / "need_model.toml"))
+    (site.root / "schemas.json").write_text(json.dumps(sphinx_needs_schemas(rules)))
+    conf = site.root / "conf.py"
+    conf.write_text(conf.read_text() + '\nneeds_schema_definitions_from_json = "schemas.json"\nsuppress_warnings.append("sn_schema_violation")\n')
+    build = sphinx_build(site.root, "needs")
+    report = json.loads((build.outdir / "schema_violations.json").read_text())["validation_warnings"]
+    theirs = {(need, w["details"]["schema_path"].split("[")[0]) for need, warnings in report.items() for w in warnings}
+    schema_rules = {rule.id for rule in rules.values() if rule.validate is not None}
+    ours = {(f["need"], f["rule"]) for f in build.findings() if f["rule"] in schema_rules}
+    assert len(ours) > 20 and {rule for _, rule in ours} >= {"R01", "R07", "R10", "R14", "R18"}
+    assert theirs == ours

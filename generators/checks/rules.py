@@ -122,3 +122,22 @@ def _network_links(validate: dict[str, Any], at: tuple[str, ...]) -> list[tuple[
                 if part in spec:
                     links.extend(_network_links(spec[part], (*at, key, link, part)))
     return links
+
+
+def sphinx_needs_schemas(rules: dict[str, TraceRule]) -> dict[str, Any]:
+    """The schema-condition rules as sphinx-needs ``needs_schema_definitions``.
+
+    techfile evaluates these rules itself (with file:line, safety classes,
+    waivers, and without Sphinx); this export lets sphinx-needs' own
+    validator, and tools that read its schemas, check the same conditions.
+    The test suite uses it to show both validators agree.
+    """
+    schemas = []
+    for rule in rules.values():
+        if rule.validate is None:
+            continue
+        select: dict[str, Any] = {"properties": {"type": {"enum": list(rule.types)}}, "required": ["type"]}
+        if rule.select is not None:
+            select = {"allOf": [select, rule.select]}
+        schemas.append({"id": rule.id, "severity": "violation", "message": rule.message, "select": select, "validate": rule.validate})
+    return {"schemas": schemas}
