@@ -135,9 +135,13 @@ def _output(case: safexml.Element) -> str:
     return output if len(output) <= OUTPUT_LIMIT else output[:OUTPUT_LIMIT] + f"\n[... {len(output) - OUTPUT_LIMIT} more characters in the report]"
 
 
+def _path(source: JUnitInput, root_dir: Path) -> Path:
+    return Path(source.path) if Path(source.path).is_absolute() else root_dir / source.path
+
+
 def read_report(source: JUnitInput, root_dir: Path) -> list[Case]:
     """The test cases of one report; :class:`EvidenceError` names file and line of any problem."""
-    path = Path(source.path) if Path(source.path).is_absolute() else root_dir / source.path
+    path = _path(source, root_dir)
     shown = _shown(path, root_dir)
     root = safexml.parse(path, shown)
     if root.tag not in ("testsuites", "testsuite"):
@@ -256,7 +260,7 @@ class JUnitSource(EvidenceSource):
         first_seen: dict[tuple[str, ...], Case] = {}
         digests: dict[str, str] = {}
         for source in self.job.inputs:
-            path = Path(source.path) if Path(source.path).is_absolute() else self.root_dir / source.path
+            path = _path(source, self.root_dir)
             for case in read_report(source, self.root_dir):
                 other = first_seen.get(case.identity)
                 if other is not None and other.source != case.source:

@@ -154,6 +154,20 @@ NEEDS = {
 }
 
 
+def waiver(rule: str, target: str, need_id: str = "WAIVER_001") -> str:
+    """A waiver need (MyST) accepting the gap of ``rule`` on ``target``."""
+    return f"""
+```{{waiver}} Accepted
+:id: {need_id}
+:rule: {rule}
+:waives: {target}
+:accepted_by: QA
+:accepted_on: 2026-01-01
+:rationale: Assessed in review HR-2.
+```
+"""
+
+
 def result(need_id: str = "RES_ONE", outcome: str = "passed", version: str = "1.0.0", **links: tuple[str, ...]) -> EvidenceNeed:
     return EvidenceNeed(
         id=need_id,

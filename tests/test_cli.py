@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from miniproject import Mini
+from miniproject import Mini, waiver
 from techfile import __version__
 from techfile.cli import main
 
@@ -80,16 +80,7 @@ def test_github_annotations(mini: Mini) -> None:
 def test_accepted_gap_does_not_fail(mini: Mini) -> None:
     mini.replace("risk.md", ":new_hazards: None.\n", "")
     assert run(mini)[0] == 1
-    mini.append("release.md", """
-        ```{waiver} Accepted
-        :id: WAIVER_001
-        :rule: R14
-        :waives: RC_001
-        :accepted_by: QA
-        :accepted_on: 2026-01-01
-        :rationale: Assessed in the hazard review HR-2.
-        ```
-        """)
+    mini.append("release.md", waiver("R14", "RC_001"))
     status, out, _ = run(mini)
     assert status == 0
     assert "techfile.R14: RC_001: records no assessment of new hazards" in out

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from miniproject import Mini, component, result
+from miniproject import Mini, component, result, waiver
 from techfile.checks.rules import load_rules
 from techfile.needmodel import load_need_model
 
@@ -152,29 +152,11 @@ def _undeclared(m: Mini) -> None:
 
 
 def _waiver_unknown_rule(m: Mini) -> None:
-    m.append("release.md", """
-        ```{waiver} Accepted
-        :id: WAIVER_001
-        :rule: R99
-        :waives: SWR_001
-        :accepted_by: QA
-        :accepted_on: 2026-01-01
-        :rationale: Because.
-        ```
-        """)
+    m.append("release.md", waiver("R99", "SWR_001"))
 
 
 def _stale_waiver(m: Mini) -> None:
-    m.append("release.md", """
-        ```{waiver} Accepted
-        :id: WAIVER_001
-        :rule: R04
-        :waives: SWR_001
-        :accepted_by: QA
-        :accepted_on: 2026-01-01
-        :rationale: Because.
-        ```
-        """)
+    m.append("release.md", waiver("R04", "SWR_001"))
 
 
 # rule -> (mutation, need the finding is about (None: project level), text in the message)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from miniproject import Mini
+from miniproject import Mini, waiver
 from sphinxbuild import add_sphinx_files, sphinx_build
 
 pytestmark = pytest.mark.slow
@@ -66,16 +66,7 @@ def test_suppress_warnings_silences_a_rule(site: Mini) -> None:
 
 def test_waived_gap_builds_and_shows_as_accepted(site: Mini) -> None:
     site.replace("risk.md", ":new_hazards: None.\n", "")
-    site.append("release.md", """
-        ```{waiver} Accepted
-        :id: WAIVER_001
-        :rule: R14
-        :waives: RC_001
-        :accepted_by: QA
-        :accepted_on: 2026-01-01
-        :rationale: Assessed in the hazard review HR-2.
-        ```
-        """)
+    site.append("release.md", waiver("R14", "RC_001"))
     build = sphinx_build(site.root)
     assert build.status == 0, build.output
     assert build.findings()[0]["accepted_by"] == "WAIVER_001"
