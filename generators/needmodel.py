@@ -142,10 +142,6 @@ class NeedModel:
     def directives(self) -> frozenset[str]:
         return frozenset(self.types)
 
-    @cached_property
-    def link_names(self) -> tuple[str, ...]:
-        return tuple(self.links)
-
     # ------------------------------------------------------- sphinx-needs
 
     def sphinx_needs_config(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from techfile.checks.rules import TraceRule
+from techfile.checks.rules import ALL_TYPES, TraceRule
 from techfile.checks.schema_eval import NeedDicts, matches, satisfies
 from techfile.corpus import Corpus, Need
 from techfile.needmodel import NeedModel
@@ -111,7 +111,7 @@ def find_release(corpus: Corpus, release_id: str | None) -> Need | None:
 
 
 def _candidates(rule: TraceRule, ctx: Context) -> Iterable[Need]:
-    if "*" in rule.types:
+    if ALL_TYPES in rule.types:
         needs: Iterable[Need] = ctx.corpus
     else:
         needs = [need for need_type in rule.types for need in ctx.corpus.by_type.get(need_type, ())]

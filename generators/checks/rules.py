@@ -57,9 +57,6 @@ class TraceRule:
     def project_level(self) -> bool:
         return not self.types
 
-    def selects_type(self, need_type: str) -> bool:
-        return ALL_TYPES in self.types or need_type in self.types
-
 
 def load_rules(path: Path, model: NeedModel) -> dict[str, TraceRule]:
     """Rules by ID, in declaration order."""
