@@ -324,3 +324,15 @@ def test_undisclosed_anomaly_lacks_evaluation(mini: Mini) -> None:
     _undisclosed_anomaly(mini)
     messages = [f.message for f in mini.findings() if f.rule.id == "R25"]
     assert any("lacks description, discovered, discovery, root_cause" in m for m in messages)
+
+
+def test_need_without_id_is_reported_where_it_is_written(mini: Mini) -> None:
+    mini.append("release.md", """
+        ```{anomaly} No ID
+        :resolution: open
+        ```
+        """)
+    findings = [f for f in mini.findings() if f.rule.id == "N01"]
+    text = (mini.root / "needs" / "release.md").read_text().splitlines()
+    line = next(n for n, t in enumerate(text, 1) if "{anomaly} No ID" in t)
+    assert [(f.path, f.line, f.message) for f in findings] == [("needs/release.md", line, "a anomaly need has no :id:")]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from miniproject import Mini, waiver
+from miniproject import REPO, Mini, waiver
 from sphinxbuild import add_sphinx_files, sphinx_build
 
 pytestmark = pytest.mark.slow
@@ -149,3 +149,16 @@ def test_sphinx_needs_validator_agrees_on_schema_rules(site: Mini) -> None:
     ours = {(f["need"], f["rule"]) for f in build.findings() if f["rule"] in schema_rules}
     assert len(ours) > 20 and {rule for _, rule in ours} >= {"R01", "R07", "R10", "R14", "R18"}
     assert theirs == ours
+
+
+def test_broken_rule_declaration_stops_the_build_with_its_location(site: Mini) -> None:
+    rules = site.root / "trace_rules.toml"
+    rules.write_text((REPO / "schemas" / "trace_rules.toml").read_text().replace('check = "verified"', 'check = "verifed"'))
+    pyproject = site.root / "pyproject.toml"
+    pyproject.write_text(re.sub(r'trace_rules = ".*"', f'trace_rules = "{rules}"', pyproject.read_text()))
+    build = sphinx_build(site.root)
+    assert build.status == 1
+    line = next(n for n, text in enumerate(rules.read_text().splitlines(), 1) if 'check = "verifed"' in text)
+    assert f"{rules}:{line}: ERROR: rule R04: names unknown check 'verifed'" in build.output
+    assert "[techfile.declaration]" in build.output
+    assert "Traceback" not in build.output

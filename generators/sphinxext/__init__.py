@@ -85,13 +85,28 @@ def _state(app: Sphinx) -> State | None:
     return getattr(app, "techfile_state", None)
 
 
-def evaluate(app: Sphinx, builder: Any = None) -> None:
-    """Evaluate every rule on sphinx-needs' resolved needs and report the gaps."""
+def load(app: Sphinx) -> None:
+    """Read the project settings and the declarations before any document.
+
+    A broken rule declaration or risk matrix is reported as the error
+    ``techfile.declaration`` at its file and line (no rule is evaluated then,
+    and ``-W`` fails the build), rather than as a crash report.
+    """
+    app.techfile_declarations = None  # type: ignore[attr-defined]
     try:
         project = load_project(Path(app.confdir))
-        declarations = load_declarations(project)
+        app.techfile_declarations = (project, load_declarations(project))  # type: ignore[attr-defined]
     except TechfileError as error:
-        raise ConfigError(error.render()) from None
+        location = f"{error.path}:{error.line}" if error.line else error.path
+        message = error.message + (f" (fix: {error.fix})" if error.fix else "") + "; no traceability rule is evaluated"
+        logger.error(message, type="techfile", subtype="declaration", location=location)
+
+
+def evaluate(app: Sphinx, builder: Any = None) -> None:
+    """Evaluate every rule on sphinx-needs' resolved needs and report the gaps."""
+    if app.techfile_declarations is None:  # type: ignore[attr-defined]
+        return
+    project, declarations = app.techfile_declarations  # type: ignore[attr-defined]
     corpus = corpus_from_sphinx(app, declarations.model)
     findings = check_corpus(project, declarations, corpus)
     app.techfile_state = State(project, declarations, corpus, findings, find_release(corpus, project.release))  # type: ignore[attr-defined]
@@ -113,7 +128,7 @@ def fill_views(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     state = _state(app)
     for node in list(doctree.findall(techfile_view)):
         if state is None:
-            node.replace_self([])
+            node.replace_self([nodes.warning("", nodes.paragraph(text="The traceability rules were not evaluated: see the errors of the build."))])
             continue
         render = Render(app, docname, catalogue_doc=state.project.catalogue_doc)
         node.replace_self(VIEWS[node["kind"]](render, state, node["options"]))
@@ -167,6 +182,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("techfile-risk-matrix", _directive("risk-matrix", {"stage": lambda a: directives.choice(a, ("initial", "residual"))}))
     app.add_directive("techfile-risk-register", _directive("risk-register"))
     app.add_directive("techfile-verification", _directive("verification"))
+    app.connect("builder-inited", load)
     # after sphinx-needs has resolved links and run its own schema checks (priority 500)
     app.connect("write-started", evaluate, priority=800)
     app.connect("doctree-resolved", fill_views)
