@@ -83,7 +83,7 @@ def test_needs_json_has_every_type_and_resolved_links(example: tuple[Path, Build
 PAGES = {
     "development_plan": ["STMT_DEVELOPMENT_PLAN", "STMT_SAFETY_CLASS"],
     "srs": [f"SWR_{n:03d}" for n in range(1, 16)] + ["SYS_001", "UN_005"],
-    "architecture": ["ITEM_SYSTEM", "ITEM_VALIDATION", "ITEM_REPORT", "_images/plantuml-"],
+    "architecture": ["ITEM_SYSTEM", "ITEM_VALIDATION", "ITEM_REPORT", "_images/plantuml-", "inherited from"],
     "risk_management": ["HAZ_001", "HAZ_005", "RC_001", "RC_005", "Unacceptable", "Acceptable"],
     "soup": ["SOUP_PYTHON", "SOUP_NUMPY", "SOUP_SCIKIT_LEARN", "2.4.6"],
     "verification": ["TEST_001", "TEST_012", "RES_", "passed"],

@@ -24,7 +24,8 @@ def site(mini: Mini) -> Mini:
         (mini.root / "docs" / "index.md").read_text()
         + "\n```{toctree}\n:glob:\n\n../needs/*\ngaps\n```\n"
     )
-    (mini.root / "docs" / "gaps.md").write_text("# Gaps\n\n```{techfile-coverage}\n```\n\n```{techfile-gaps}\n```\n\n```{techfile-trace-matrix}\n```\n\n```{techfile-risk-matrix}\n```\n\n```{techfile-verification}\n```\n")
+    views = ["coverage", "gaps", "trace-matrix", "risk-matrix", "risk-register", "verification", "safety-classes", "rules"]
+    (mini.root / "docs" / "gaps.md").write_text("# Gaps\n\n" + "".join(f"```{{techfile-{view}}}\n```\n\n" for view in views))
     mini.write_evidence()
     return mini
 

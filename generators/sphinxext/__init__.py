@@ -7,7 +7,10 @@ The extension then
 * evaluates the traceability rules once all needs are resolved
   (``write-started``) and reports each open gap as a typed warning
   ``techfile.<rule>`` at ``file:line`` (suppressible with ``suppress_warnings``);
-* renders the computed views (``{techfile-gaps}``, ``{techfile-rules}``, ...)
+* renders the computed views (``{techfile-gaps}``, ``{techfile-coverage}``,
+  ``{techfile-rules}``, ``{techfile-trace-matrix}``, ``{techfile-risk-matrix}``,
+  ``{techfile-risk-register}``, ``{techfile-verification}``,
+  ``{techfile-safety-classes}``)
   from that one evaluation, and marks their pages for rebuild every time;
 * writes ``techfile-findings.json`` next to the HTML for CI and tools.
 """
@@ -182,6 +185,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("techfile-risk-matrix", _directive("risk-matrix", {"stage": lambda a: directives.choice(a, ("initial", "residual"))}))
     app.add_directive("techfile-risk-register", _directive("risk-register"))
     app.add_directive("techfile-verification", _directive("verification"))
+    app.add_directive("techfile-safety-classes", _directive("safety-classes"))
     app.connect("builder-inited", load)
     # after sphinx-needs has resolved links and run its own schema checks (priority 500)
     app.connect("write-started", evaluate, priority=800)

@@ -146,7 +146,8 @@ def rule_catalogue(render: Render, state: State, options: dict[str, str]) -> lis
             field("In a Sphinx build", "reported by sphinx-needs as ", nodes.literal(text=rule.native))
         field("Declared at", nodes.literal(text=f"{state.project.relative(state.project.trace_rules)}:{rule.line}"))
         entry += fields
-        entry += paragraph(rule.description)
+        # `code` in a description is literal text; the rest is prose
+        entry += paragraph(*(nodes.literal(text=part) if i % 2 else part for i, part in enumerate(rule.description.split("`"))))
         condition = {"select": rule.select, "validate": rule.validate} if rule.validate else {"select": rule.select, "check": rule.check, "params": rule.params or None}
         condition = {k: v for k, v in condition.items() if v}
         if condition:
@@ -340,6 +341,22 @@ def verification_summary(render: Render, state: State, options: dict[str, str]) 
     return out
 
 
+def safety_classes(render: Render, state: State, options: dict[str, str]) -> list[nodes.Node]:
+    """Each item's effective IEC 62304 class and where it comes from (4.3)."""
+    corpus = state.corpus
+    rows = []
+    for item in sorted(corpus.by_type.get("item", []), key=lambda n: n.id):
+        parents = corpus.outgoing(item, "part_of")
+        if item.get("safety_class"):
+            source: Cell = "stated"
+        elif parents:
+            source = ["inherited from ", *render.needs_list(p.id for p in parents)]
+        else:
+            source = "default for unclassified software (4.3 a)"
+        rows.append(([render.need(item.id)], item.get("level") or "", corpus.safety_class(item), source, item.get("class_rationale") or ""))
+    return [table(["Item", "Level", "Class", "Class source", "Rationale of a differing class"], rows, ["techfile-classes"])]
+
+
 VIEWS: dict[str, View] = {
     "gaps": gaps,
     "coverage": coverage,
@@ -348,4 +365,5 @@ VIEWS: dict[str, View] = {
     "risk-matrix": risk_matrix,
     "risk-register": risk_register,
     "verification": verification_summary,
+    "safety-classes": safety_classes,
 }
