@@ -38,7 +38,6 @@ LITERAL_DIRECTIVES = frozenset(
 # these skip the (character by character, slow) tokenizer; anything else is
 # read by MyST's own code, so both readers agree on every value.
 _PLAIN_OPTION = re.compile(r"^\s*:(?P<name>[A-Za-z0-9_][A-Za-z0-9_-]*):(?:[ ]+(?P<value>[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #)[^\t])*?))?[ ]*$")
-_PLAIN_TAIL = re.compile(r"[:]$")
 
 
 def is_option_line(line: str) -> bool:
@@ -51,7 +50,7 @@ def _plain_options(lines: list[str]) -> dict[str, str] | None:
     options: dict[str, str] = {}
     for line in lines:
         match = _PLAIN_OPTION.match(line)
-        if match is None or (match.group("value") and _PLAIN_TAIL.search(match.group("value"))):
+        if match is None or (match.group("value") or "").endswith(":"):
             return None
         options[match.group("name")] = match.group("value") or ""
     return options

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ class NeedModel:
 
     def __init__(self, data: dict[str, Any], path: Path, lines: KeyLines) -> None:
         self.path = path
+        self._field_schemas: dict[tuple[str, str], dict[str, Any]] = {}
         self.default_safety_class: str = data["default_safety_class"]
         self.id_regex: str = data["id_regex"]
         self.fields = {
@@ -130,13 +131,18 @@ class NeedModel:
 
     # ------------------------------------------------------------ queries
 
-    @cache
     def field_schema(self, need_type: str, name: str) -> dict[str, Any]:
-        """JSON schema of a field on a type: the field's schema narrowed by the type."""
-        # sphinx-needs needs a type for every field; all techfile fields are strings.
-        base = {"type": "string", **(self.fields[name].schema or {})}
-        narrow = self.types[need_type].narrow.get(name)
-        return base if narrow is None else {**base, **narrow}
+        """JSON schema of a field on a type: the field's schema narrowed by the type.
+
+        The same dict is returned on every call, so compiled validators are reused.
+        """
+        key = (need_type, name)
+        if key not in self._field_schemas:
+            # sphinx-needs needs a type for every field; all techfile fields are strings.
+            base = {"type": "string", **(self.fields[name].schema or {})}
+            narrow = self.types[need_type].narrow.get(name)
+            self._field_schemas[key] = base if narrow is None else {**base, **narrow}
+        return self._field_schemas[key]
 
     @cached_property
     def directives(self) -> frozenset[str]:

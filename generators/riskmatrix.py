@@ -4,6 +4,7 @@ acceptability class of each combination."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,12 @@ class RiskMatrix:
     def classify(self, severity: str | None, probability: str | None) -> RiskClass | None:
         """The class of a (severity, probability) pair; None when either is not a level."""
         return self._cells.get((severity or "", probability or ""))
+
+    def assess(self, get: Callable[[str], str | None]) -> tuple[RiskClass | None, RiskClass | None]:
+        """(initial, residual) class of a hazard whose fields ``get`` reads; without
+        residual levels the residual risk is the initial risk."""
+        severity, probability = get("severity"), get("probability")
+        return self.classify(severity, probability), self.classify(get("residual_severity") or severity, get("residual_probability") or probability)
 
     def is_severity(self, key: str | None) -> bool:
         return any(level.key == key for level in self.severity)

@@ -195,8 +195,7 @@ def risk_evaluated(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator
             yield Gap(f"{label} severity {severity!r} is not a severity level of the risk matrix")
         if not matrix.is_probability(probability):
             yield Gap(f"{label} probability {probability!r} is not a probability level of the risk matrix")
-    initial = matrix.classify(need.get("severity"), need.get("probability"))
-    residual = matrix.classify(need.get("residual_severity") or need.get("severity"), need.get("residual_probability") or need.get("probability"))
+    initial, residual = matrix.assess(need.get)
     if residual is not None and not residual.acceptable and not need.get("benefit_risk"):
         yield Gap(f"residual risk is {residual.title} and no benefit_risk analysis is recorded")
     if initial is not None and residual is not None:

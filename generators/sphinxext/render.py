@@ -92,9 +92,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], classes: Seque
 def _row(cells: Sequence[Cell]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
-        entry = nodes.entry(classes=list(cell.classes) if isinstance(cell, Styled) else [])
-        if isinstance(cell, Styled):
-            cell = cell.content
+        classes, cell = (list(cell.classes), cell.content) if isinstance(cell, Styled) else ([], cell)
+        entry = nodes.entry(classes=classes)
         para = nodes.paragraph()
         if isinstance(cell, str):
             para += nodes.Text(cell)

@@ -53,8 +53,8 @@ def coverage_rows(state: State) -> list[tuple[str, int, int]]:
     hazards = by_type.get("hazard", [])
     controls = by_type.get("risk_control", [])
     unverified_controls = state.flagged("R12")
-    unverified, failing = state.flagged("R04"), state.flagged("R05")
-    controlled = [h for h in hazards if h.id not in state.flagged("R09")]
+    unverified, failing, uncontrolled = state.flagged("R04"), state.flagged("R05"), state.flagged("R09")
+    controlled = [h for h in hazards if h.id not in uncontrolled]
     controlled_and_verified = [
         h
         for h in controlled
@@ -229,8 +229,7 @@ def _risk_matrix_table(render: Render, state: State) -> list[nodes.Node]:
         requirements = sorted({r.id: r for c in controls for r in corpus.incoming(c, "implements") if r.type == "swreq"}.values(), key=lambda r: r.id)
         verified = controls + requirements
         tests = sorted({t.id for need in verified for t in verification.test_specs(corpus, need)})
-        initial = matrix.classify(hazard.get("severity"), hazard.get("probability"))
-        residual = matrix.classify(hazard.get("residual_severity") or hazard.get("severity"), hazard.get("residual_probability") or hazard.get("probability"))
+        initial, residual = matrix.assess(hazard.get)
         rows.append(
             (
                 [render.need(hazard.id)],
@@ -285,8 +284,7 @@ def risk_register(render: Render, state: State, options: dict[str, str]) -> list
     matrix = state.declarations.matrix
     rows = []
     for hazard in state.corpus.by_type.get("hazard", []):
-        initial = matrix.classify(hazard.get("severity"), hazard.get("probability"))
-        residual = matrix.classify(hazard.get("residual_severity") or hazard.get("severity"), hazard.get("residual_probability") or hazard.get("probability"))
+        initial, residual = matrix.assess(hazard.get)
         controls = [c.id for c in state.corpus.incoming(hazard, "mitigates")]
         rows.append(
             (
@@ -309,13 +307,12 @@ def risk_register(render: Render, state: State, options: dict[str, str]) -> list
 def verification_summary(render: Render, state: State, options: dict[str, str]) -> list[nodes.Node]:
     corpus = state.corpus
     results = corpus.by_type.get("result", [])
-    outcomes = OUTCOMES
     counts = Counter((r.get("level") or "unspecified", r.get("result")) for r in results)
     levels = sorted({level for level, _ in counts})
-    count_rows = [(level, *(str(counts[(level, o)]) for o in outcomes), str(sum(counts[(level, o)] for o in outcomes))) for level in levels]
-    count_rows.append(("all", *(str(sum(counts[(lv, o)] for lv in levels)) for o in outcomes), str(len(results))))
+    count_rows = [(level, *(str(counts[(level, o)]) for o in OUTCOMES), str(sum(counts[(level, o)] for o in OUTCOMES))) for level in levels]
+    count_rows.append(("all", *(str(sum(counts[(lv, o)] for lv in levels)) for o in OUTCOMES), str(len(results))))
     out: list[nodes.Node] = [
-        table(["Level", *outcomes, "total"], count_rows, ["techfile-verification-counts"]),
+        table(["Level", *OUTCOMES, "total"], count_rows, ["techfile-verification-counts"]),
     ]
     rows = []
     for requirement in corpus.by_type.get("swreq", []):
