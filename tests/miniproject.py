@@ -6,23 +6,32 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from techfile.checks.engine import Finding
+from techfile import resources
+from techfile.checks.findings import Finding
 from techfile.checks.run import check_corpus, load_declarations
-from techfile.evidence import EvidenceNeed, write_needs_json
+from techfile.evidence.interface import EvidenceNeed
+from techfile.evidence.needsjson import write_needs_json
+from techfile.model.needmodel import NeedModel, load_need_model
+from techfile.model.roles import Relation, Role
 from techfile.project import load_project
-from techfile.sources import read_corpus
+from techfile.readers.sources import read_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMAS = REPO / "schemas"
+
+
+def default(kind: str) -> Path:
+    """The shipped default declaration of ``kind`` (need_model, trace_rules, risk_matrix)."""
+    return resources.packaged_declaration(resources.DEFAULT, kind)
+
+
+MODEL = load_need_model(default("need_model"))
 
 
 def pyproject(extra: str = "") -> str:
+    """[tool.techfile] of the mini project: the shipped defaults, the release REL_1."""
     return textwrap.dedent(
-        f"""\
+        """\
         [tool.techfile]
-        need_model = "{SCHEMAS / 'need_model.toml'}"
-        trace_rules = "{SCHEMAS / 'trace_rules.toml'}"
-        risk_matrix = "{SCHEMAS / 'risk_matrix.toml'}"
         sources = ["docs", "needs"]
         root_doc = "docs/index"
         release = "REL_1"
@@ -169,17 +178,18 @@ def waiver(rule: str, target: str, need_id: str = "WAIVER_001") -> str:
 
 
 def result(need_id: str = "RES_ONE", outcome: str = "passed", version: str = "1.0.0", **links: tuple[str, ...]) -> EvidenceNeed:
+    """A test result need; ``links`` by relation name (``result_of=("TEST_001",)``)."""
     return EvidenceNeed(
         id=need_id,
-        type="result",
+        role=Role.TEST_RESULT,
         title="test_one",
         fields={"result": outcome, "software_version": version, "timestamp": "2026-01-01T00:00:00", "runner": "pytest", "level": "unit"},
-        links=links or {"result_of": ("TEST_001",)},
+        links={Relation(name): targets for name, targets in links.items()} or {Relation.RESULT_OF: ("TEST_001",)},
     )
 
 
 def component(name: str = "libfoo", version: str = "1.2.3") -> EvidenceNeed:
-    return EvidenceNeed(id=f"COMP_{name.upper()}", type="component", title=name, fields={"version": version})
+    return EvidenceNeed(id=f"COMP_{name.upper()}", role=Role.DEPENDENCY_COMPONENT, title=name, fields={"version": version})
 
 
 class Mini:
@@ -207,13 +217,13 @@ class Mini:
         existing = path.read_text() if path.exists() else "# Extra\n"
         path.write_text(existing + "\n" + textwrap.dedent(text))
 
-    def write_evidence(self) -> None:
+    def write_evidence(self, model: NeedModel = MODEL) -> None:
         generated = self.root / "needs" / "generated"
-        write_needs_json(generated / "results.json", self.results, version="1.0.0", creator="test", created="")
-        write_needs_json(generated / "components.json", self.components, version="1.0.0", creator="test", created="")
+        write_needs_json(generated / "results.json", self.results, model, version="1.0.0", creator="test", created="")
+        write_needs_json(generated / "components.json", self.components, model, version="1.0.0", creator="test", created="")
 
     def findings(self) -> list[Finding]:
         self.write_evidence()
         project = load_project(self.root)
         declarations = load_declarations(project)
-        return check_corpus(project, declarations, read_corpus(project, declarations.model))
+        return check_corpus(project, declarations, read_corpus(project, declarations.model)).findings

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from miniproject import REPO
 
 
 @dataclass
@@ -32,7 +30,9 @@ def sphinx_build(root: Path, builder: str = "html", *options: str, env: dict[str
     return Build(done.returncode, done.stdout + done.stderr, outdir)
 
 
+MINIMAL_CONF = 'project = "Mini"\nextensions = ["myst_parser", "sphinx_needs", "techfile.sphinxext"]\nexclude_patterns = ["_build"]\n'
+
+
 def add_sphinx_files(root: Path) -> None:
-    """The repository's conf.py and static files, for a project made in a test."""
-    shutil.copy(REPO / "conf.py", root / "conf.py")
-    shutil.copytree(REPO / "docs" / "_static", root / "docs" / "_static", dirs_exist_ok=True)
+    """The smallest conf.py of a techfile project: the three extensions, techfile configures the rest."""
+    (root / "conf.py").write_text(MINIMAL_CONF)

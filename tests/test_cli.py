@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
+import jsonschema
 import pytest
 
 from miniproject import Mini, waiver
-from techfile import __version__
+from techfile import __version__, resources
 from techfile.cli import main
 
 
@@ -47,17 +48,20 @@ def test_gap_exits_one_with_compiler_style_line(mini: Mini) -> None:
     assert line.endswith("[error] _build/html/docs/rules.html#rule-r04")
 
 
-def test_json_lists_every_rule(mini: Mini) -> None:
+def test_json_lists_every_rule_and_follows_its_schema(mini: Mini) -> None:
     mini.replace("tests.md", ":verifies: SWR_001, ITEM_UNIT", ":verifies: ITEM_UNIT")
     status, out, _ = run(mini, "--format", "json")
     document = json.loads(out)
     assert status == 1
+    jsonschema.validate(document, json.loads(resources.data("schemas", "findings.schema.json").read_text()))
     rules = {rule["id"]: rule for rule in document["rules"]}
     assert "R04" in rules and "R30" in rules and len(rules) >= 30
-    assert [f["need"] for f in rules["R04"]["findings"]] == ["SWR_001"]
+    assert [f["need"] for f in document["findings"] if f["rule"] == "R04"] == ["SWR_001"]
     assert rules["R04"]["clauses"][0] == "IEC 62304 5.7.1 a"
-    assert rules["R01"]["findings"] == []
+    assert (rules["R04"]["open"], rules["R04"]["checked"], rules["R04"]["status"]) == (1, 1, "applicable")
+    assert rules["R01"]["open"] == 0
     assert document["summary"]["failing"] >= 1
+    assert document["release"] == {"id": "REL_1", "version": "1.0.0"}
 
 
 def test_junit_format_is_a_test_report(mini: Mini) -> None:

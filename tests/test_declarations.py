@@ -8,17 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from miniproject import SCHEMAS
+from miniproject import MODEL, default
 from techfile.checks.rules import load_rules
 from techfile.errors import TechfileError
-from techfile.needmodel import load_need_model
-from techfile.riskmatrix import load_risk_matrix
-
-MODEL = load_need_model(SCHEMAS / "need_model.toml")
+from techfile.model.needmodel import load_need_model
+from techfile.model.riskmatrix import load_risk_matrix
 
 
 def edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    text = (SCHEMAS / name).read_text()
+    """A copy of the shipped default ``name`` with one edit."""
+    text = default(name.removesuffix(".toml")).read_text()
     assert old in text
     path = tmp_path / name
     path.write_text(text.replace(old, new, 1))
@@ -56,12 +55,16 @@ def test_sphinx_needs_config_declares_links_on_their_source_types() -> None:
     [
         ("need_model.toml", 'fields = ["kind", "documentation_level"]', 'fields = ["kind", "colour"]', "unknown field 'colour'", 'fields = ["kind", "colour"]'),
         ("need_model.toml", 'to = ["dataset"]', 'to = ["datasets"]', "unknown need type 'datasets'", "[links.trained_on]"),
-        ("need_model.toml", 'prefix = "SWR_"', 'prefix = "swr"', r"types/3/prefix: 'swr' does not match", 'prefix = "swr"'),
+        ("need_model.toml", 'color = "#BFD8D2"', 'color = "teal"', r"types/swreq/color: 'teal' does not match", 'color = "teal"'),
+        ("need_model.toml", "[types.swreq]", "[types._swreq]", r"'_swreq' does not match", "[types._swreq]"),
+        ("need_model.toml", 'software_requirement = "swreq"', 'software_requirement = "swerq"', r"role software_requirement names unknown need type 'swerq'", 'software_requirement = "swerq"'),
+        ("need_model.toml", 'hazard = "hazard"\nrisk_control', 'hazards = "hazard"\nrisk_control', r"'hazards' is not a role techfile knows .*did you mean 'hazard'", 'hazards = "hazard"'),
+        ("need_model.toml", 'verifies = "verifies"', 'verifies = "verify"', r"relation verifies names unknown link type 'verify'", 'verifies = "verify"'),
         ("need_model.toml", 'default_safety_class = "C"', 'default_safety_class = C', "not valid TOML", "default_safety_class = C"),
         ("trace_rules.toml", 'check = "verified"', 'check = "verifed"', "names unknown check 'verifed'", 'check = "verifed"'),
-        ("trace_rules.toml", 'types = ["swreq"]\nmessage = "derives', 'types = ["swerq"]\nmessage = "derives', "selects unknown need type 'swerq'", 'types = ["swerq"]'),
-        ("trace_rules.toml", 'severity = "error"\ntypes = ["sysreq"]', 'severity = "fatal"\ntypes = ["sysreq"]', "'fatal' is not one of", 'severity = "fatal"'),
-        ("trace_rules.toml", '[rules.validate.network.derives_from]', '[rules.validate.network.derived_from]', "unknown link type 'derived_from'", "[rules.validate.network.derived_from]"),
+        ("trace_rules.toml", 'roles = ["software_requirement"]\nmessage = "derives', 'roles = ["software_requirment"]\nmessage = "derives', "selects unknown role 'software_requirment'", 'roles = ["software_requirment"]'),
+        ("trace_rules.toml", 'severity = "error"\nroles = ["system_requirement"]', 'severity = "fatal"\nroles = ["system_requirement"]', "'fatal' is not one of", 'severity = "fatal"'),
+        ("trace_rules.toml", '[rules.validate.network.derives_from]', '[rules.validate.network.derived_from]', "'derived_from', which is neither a role nor a relation", "[rules.validate.network.derived_from]"),
         ("risk_matrix.toml", 'minor        = ["acceptable", "acceptable", "acceptable", "alarp", "alarp"]', 'minor        = ["acceptable", "alarp"]', "matrix row 'minor' has 2 cells", 'minor        = ["acceptable", "alarp"]'),
     ],
 )
@@ -88,7 +91,7 @@ def test_duplicate_rule_id_points_at_the_second(tmp_path: Path) -> None:
 
 
 def test_risk_matrix_classifies() -> None:
-    matrix = load_risk_matrix(SCHEMAS / "risk_matrix.toml")
+    matrix = load_risk_matrix(default("risk_matrix"))
     assert matrix.classify("critical", "probable").key == "unacceptable"
     assert matrix.classify("critical", "improbable").key == "acceptable"
     assert matrix.classify("serious", "occasional").key == "alarp"

@@ -15,20 +15,27 @@ import pytest
 
 from techfile.cli import main
 from techfile.errors import TechfileError
-from techfile.junit import JUnitSource, read_report
-from techfile.needmodel import load_need_model
-from techfile.project import JUnitInput, JUnitJob
+from techfile.evidence.interface import EvidenceNeed
+from techfile.evidence.junit.mapping import Run, Specs
+from techfile.evidence.junit.settings import JUnitInput, JUnitJob, Level
+from techfile.evidence.junit.source import JUnitSource
 
-from miniproject import REPO, SCHEMAS
+from miniproject import MODEL, REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "junit"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
-MODEL = load_need_model(SCHEMAS / "need_model.toml")
+RESULT = MODEL.types["result"]
 
 
-def needs_of(*paths: Path | str, specs: dict[str, tuple[str, ...]] | None = None, level: str | None = None) -> list:
-    job = JUnitJob(tuple(JUnitInput(str(p), level) for p in paths), "out.json")
-    return JUnitSource(job, REPO, MODEL, specs or {}, "1.0.0", "abc123").read()
+def needs_of(*paths: Path | str, specs: dict[str, tuple[str, ...]] | None = None, level: Level | None = None) -> list[EvidenceNeed]:
+    job = JUnitJob("out.json", tuple(JUnitInput(str(p), level) for p in paths))
+    patterns = specs or {}
+    return JUnitSource(job, REPO, Specs(patterns, lambda i: i in patterns or bool(MODEL.types["testspec"].id_pattern.fullmatch(i))), Run("1.0.0", "abc123")).read()
+
+
+def links(need: EvidenceNeed) -> dict[str, tuple[str, ...]]:
+    """The need's links by relation name."""
+    return {relation.value: targets for relation, targets in need.links.items()}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -44,10 +51,10 @@ def test_counts_match_the_runner(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_result_is_a_valid_need(name: str) -> None:
-    pattern = MODEL.types["result"].id_pattern
+    pattern = RESULT.id_pattern
     for need in needs_of(FIXTURES / name):
         assert pattern.fullmatch(need.id), need.id
-        assert set(need.fields) <= set(MODEL.types["result"].fields)
+        assert set(need.fields) <= set(RESULT.fields)
         assert need.fields["source_file"] == f"tests/fixtures/junit/{name}"
         assert int(need.fields["source_line"]) >= 1  # pytest writes the whole report on one line
         assert len(need.fields["source_sha256"]) == 64
@@ -60,7 +67,7 @@ def by_case(needs: list) -> dict[str, object]:
 def test_pytest_flavours() -> None:
     xunit1 = by_case(needs_of(FIXTURES / "pytest/pytest-xunit1.xml"))
     addition = xunit1["test_addition_passes"]
-    assert addition.links == {"verifies": ("SWR_001",)}
+    assert links(addition) == {"verifies": ("SWR_001",)}
     assert addition.fields["test_file"] == "test_device.py"
     assert addition.fields["test_line"] == "17"  # pytest writes 0-based lines
     assert addition.fields["runner"] == "pytest" and addition.fields["host"] == "vm"
@@ -126,9 +133,9 @@ def test_ids_are_stable_and_independent_of_outcome(tmp_path: Path) -> None:
 def test_spec_patterns_and_marker_links() -> None:
     specs = {"TEST_001": ("test_device::test_addition_*",), "TEST_002": ("*TestNestedGroup::*",)}
     needs = by_case(needs_of(FIXTURES / "pytest/pytest-xunit1.xml", specs=specs))
-    assert needs["test_addition_passes"].links == {"result_of": ("TEST_001",), "verifies": ("SWR_001",)}
-    assert needs["test_in_class_passes"].links == {"result_of": ("TEST_002",)}
-    assert needs["test_assertion_fails"].links == {}
+    assert links(needs["test_addition_passes"]) == {"result_of": ("TEST_001",), "verifies": ("SWR_001",)}
+    assert links(needs["test_in_class_passes"]) == {"result_of": ("TEST_002",)}
+    assert links(needs["test_assertion_fails"]) == {}
 
 
 def test_same_case_in_two_files_is_refused(tmp_path: Path) -> None:
@@ -139,8 +146,8 @@ def test_same_case_in_two_files_is_refused(tmp_path: Path) -> None:
 
 
 def test_levels_merge(tmp_path: Path) -> None:
-    job = JUnitJob((JUnitInput(str(FIXTURES / "pytest/pytest-xunit1.xml"), "unit"), JUnitInput(str(FIXTURES / "jest/jest-junit.xml"), "system")), "out.json")
-    needs = JUnitSource(job, REPO, MODEL, {}, "1.0.0", "abc").read()
+    job = JUnitJob("out.json", (JUnitInput(str(FIXTURES / "pytest/pytest-xunit1.xml"), "unit"), JUnitInput(str(FIXTURES / "jest/jest-junit.xml"), "system")))
+    needs = JUnitSource(job, REPO, Specs({}, lambda i: False), Run("1.0.0", "abc")).read()
     assert Counter(n.fields["level"] for n in needs) == {"unit": 14, "system": 10}
 
 
@@ -201,10 +208,10 @@ def test_real_pytest_run_with_the_verifies_marker(tmp_path: Path) -> None:
             cwd=tmp_path, capture_output=True, check=False,
         )
         needs = by_case(needs_of(report))
-        assert needs["test_marked"].links == {"verifies": ("SWR_001", "SWR_002")}
-        assert needs["test_spec_marked"].links == {"result_of": ("TEST_003",)}
+        assert links(needs["test_marked"]) == {"verifies": ("SWR_001", "SWR_002")}
+        assert links(needs["test_spec_marked"]) == {"result_of": ("TEST_003",)}
         assert needs["test_spec_marked"].fields["result"] == "failed"
-        assert needs["test_plain"].links == {}
+        assert links(needs["test_plain"]) == {}
 
 
 def test_command_without_files_needs_a_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from techfile.errors import TechfileError
-from techfile.mystscan import scan
+from techfile.readers.myst import scan
 
 TYPES = frozenset({"swreq", "testspec", "needimport"})
 
@@ -71,7 +71,7 @@ def test_fast_option_path_agrees_with_myst(value: str) -> None:
     """Plain option lines skip MyST's tokenizer; they must read exactly as MyST reads them."""
     from myst_parser.parsers.options import TokenizeError, options_to_tokens
 
-    from techfile.mystscan import _plain_options
+    from techfile.readers.myst import _plain_options
 
     line = f":key: {value}"
     fast = _plain_options([line])
@@ -87,7 +87,7 @@ def test_fast_option_path_agrees_with_myst(value: str) -> None:
 def test_fast_option_path_agrees_on_the_example() -> None:
     from myst_parser.parsers.options import options_to_tokens
 
-    from techfile.mystscan import _plain_options, is_option_line
+    from techfile.readers.myst import _plain_options, is_option_line
 
     repo = Path(__file__).resolve().parent.parent
     lines = [line for path in sorted((repo / "needs").glob("*.md")) for line in path.read_text().splitlines() if is_option_line(line)]

@@ -11,11 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from miniproject import Mini, component, result, waiver
+from miniproject import MODEL, Mini, component, default, pyproject, result, waiver
 from techfile.checks.rules import load_rules
-from techfile.needmodel import load_need_model
-
-from miniproject import SCHEMAS
 
 Mutation = Callable[[Mini], None]
 
@@ -44,7 +41,7 @@ def _failed_result(m: Mini) -> None:
 
 def _incomplete_record(m: Mini) -> None:
     bare = result()
-    m.results = [type(bare)(bare.id, bare.type, bare.title, fields={"result": "passed", "software_version": "1.0.0"}, links=bare.links)]
+    m.results = [type(bare)(bare.id, bare.role, bare.title, fields={"result": "passed", "software_version": "1.0.0"}, links=bare.links)]
 
 
 def _no_cause(m: Mini) -> None:
@@ -159,6 +156,12 @@ def _stale_waiver(m: Mini) -> None:
     m.append("release.md", waiver("R04", "SWR_001"))
 
 
+def _missing_evidence(m: Mini) -> None:
+    (m.root / "pyproject.toml").write_text(pyproject('[[tool.techfile.junit]]\noutput = "needs/generated/junit.json"\n'))
+    index = m.root / "docs" / "index.md"
+    index.write_text(index.read_text() + "\n```{techfile-evidence}\n```\n")
+
+
 # rule -> (mutation, need the finding is about (None: project level), text in the message)
 FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "N01": (_bad_id, "UN_1", "does not match"),
@@ -170,6 +173,7 @@ FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "N07": (_undeclared, "TEST_001", "safety_class"),
     "N08": (_waiver_unknown_rule, "WAIVER_001", "R99"),
     "N09": (_stale_waiver, "WAIVER_001", "has no such gap"),
+    "N10": (_missing_evidence, None, "needs/generated/junit.json does not exist yet"),
     "R01": (_no_derivation, "SWR_001", "derives from no"),
     "R02": (_uncovered_system_requirement, "SYS_002", "no software requirement"),
     "R04": (_unverified, "SWR_001", "verifies it"),
@@ -195,7 +199,7 @@ FIRING: dict[str, tuple[Mutation, str | None, str]] = {
 
 
 def test_every_rule_has_cases() -> None:
-    rules = load_rules(SCHEMAS / "trace_rules.toml", load_need_model(SCHEMAS / "need_model.toml"))
+    rules = load_rules(default("trace_rules"), MODEL)
     assert set(rules) == set(FIRING)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from miniproject import REPO, Mini, waiver
+from miniproject import Mini, default, waiver
 from sphinxbuild import add_sphinx_files, sphinx_build
 
 pytestmark = pytest.mark.slow
@@ -59,7 +59,7 @@ def test_suppress_warnings_silences_a_rule(site: Mini) -> None:
     site.replace("risk.md", ":new_hazards: None.\n", "")
     assert sphinx_build(site.root).status == 1
     conf = site.root / "conf.py"
-    conf.write_text(conf.read_text().replace('suppress_warnings = ["sn_schema_violation.field_fail"]', 'suppress_warnings = ["sn_schema_violation.field_fail", "techfile.R14"]'))
+    conf.write_text(conf.read_text() + 'suppress_warnings = ["techfile.R14"]\n')
     build = sphinx_build(site.root)
     assert build.status == 0, build.output
     assert [f["rule"] for f in build.findings()] == ["R14"]  # still on record, not a warning
@@ -133,16 +133,15 @@ def test_sphinx_needs_validator_agrees_on_schema_rules(site: Mini) -> None:
     """The rules written as sphinx-needs schema conditions, handed to sphinx-needs' own
     validator, flag exactly the needs techfile's evaluator flags."""
     from generated_corpus import generate
-    from miniproject import SCHEMAS
+    from miniproject import MODEL, default
     from techfile.checks.rules import load_rules, sphinx_needs_schemas
-    from techfile.needmodel import load_need_model
 
     generate(site, groups=200)
     site.write_evidence()
-    rules = load_rules(SCHEMAS / "trace_rules.toml", load_need_model(SCHEMAS / "need_model.toml"))
+    rules = load_rules(default("trace_rules"), MODEL)
     (site.root / "schemas.json").write_text(json.dumps(sphinx_needs_schemas(rules)))
     conf = site.root / "conf.py"
-    conf.write_text(conf.read_text() + '\nneeds_schema_definitions_from_json = "schemas.json"\nsuppress_warnings.append("sn_schema_violation")\n')
+    conf.write_text(conf.read_text() + '\nneeds_schema_definitions_from_json = "schemas.json"\nsuppress_warnings = ["sn_schema_violation"]\n')
     build = sphinx_build(site.root, "needs")
     report = json.loads((build.outdir / "schema_violations.json").read_text())["validation_warnings"]
     theirs = {(need, w["details"]["schema_path"].split("[")[0]) for need, warnings in report.items() for w in warnings}
@@ -154,9 +153,9 @@ def test_sphinx_needs_validator_agrees_on_schema_rules(site: Mini) -> None:
 
 def test_broken_rule_declaration_stops_the_build_with_its_location(site: Mini) -> None:
     rules = site.root / "trace_rules.toml"
-    rules.write_text((REPO / "schemas" / "trace_rules.toml").read_text().replace('check = "verified"', 'check = "verifed"'))
+    rules.write_text(default("trace_rules").read_text().replace('check = "verified"', 'check = "verifed"'))
     pyproject = site.root / "pyproject.toml"
-    pyproject.write_text(re.sub(r'trace_rules = ".*"', f'trace_rules = "{rules}"', pyproject.read_text()))
+    pyproject.write_text(pyproject.read_text().replace("[tool.techfile]\n", '[tool.techfile]\ntrace_rules = "trace_rules.toml"\n'))
     build = sphinx_build(site.root)
     assert build.status == 1
     line = next(n for n, text in enumerate(rules.read_text().splitlines(), 1) if 'check = "verifed"' in text)

@@ -1,0 +1,44 @@
+"""Load a project's declarations and evaluate its rules: what ``techfile
+check`` and the Sphinx extension both call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from techfile.checks.engine import Evaluation, evaluate, find_release
+from techfile.checks.rules import TraceRule, load_rules
+from techfile.corpus import Corpus
+from techfile.errors import TechfileError
+from techfile.model.needmodel import NeedModel, load_need_model
+from techfile.model.riskmatrix import RiskMatrix, load_risk_matrix
+from techfile.model.roles import Role
+from techfile.project import Project
+
+
+@dataclass(frozen=True)
+class Declarations:
+    model: NeedModel
+    rules: dict[str, TraceRule]
+    matrix: RiskMatrix
+
+
+def load_declarations(project: Project) -> Declarations:
+    model = load_need_model(project.declaration("need_model"))
+    return Declarations(model, load_rules(project.declaration("trace_rules"), model), load_risk_matrix(project.declaration("risk_matrix")))
+
+
+def check_corpus(project: Project, declarations: Declarations, corpus: Corpus) -> Evaluation:
+    """Every rule on ``corpus``; a configured release that is not a release need is bad input."""
+    release = find_release(corpus, project.release)
+    if project.release and release is None:
+        found = corpus.get(project.release)
+        releases = ", ".join(sorted(n.id for n in corpus.by_role(Role.RELEASE))) or "none"
+        why = f"is a {found.type}, not a release" if found is not None else "is not the ID of any need"
+        if project.release_override is not None:
+            raise TechfileError(f"--release {project.release!r} {why} (releases: {releases})", fix="give the ID of a release need")
+        raise project.where("release").error(
+            f"the release under evaluation {project.release!r} {why} (releases: {releases})",
+            fix="set [tool.techfile] release to the ID of a release need",
+            keyed=False,
+        )
+    return evaluate(corpus, declarations.rules, declarations.matrix, release=release, project_location=(project.root_doc_path, 1))

@@ -1,0 +1,131 @@
+"""The roles and relations the checks, views and generators rely on.
+
+techfile's code never names a need type or a link type: it names a
+:class:`Role` (the software requirement, the hazard, ...) or a
+:class:`Relation` (verifies, mitigates, ...), and the need model says which
+of the project's types and link types play them. A project in the style of
+any sphinx-needs project (types ``req``, ``spec``, ``test``; links ``links``,
+``tests``) maps its own names; a role it leaves out makes the rules that
+need it "not applicable".
+
+Each role also lists the fields its checks read, by their canonical name; a
+project whose field is named differently maps it (``fields = { severity =
+"sev" }``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Role(Enum):
+    """What a need type is for, as the checks see it."""
+
+    description: str
+    fields: tuple[str, ...]
+
+    def __new__(cls, value: str, description: str, fields: tuple[str, ...] = ()) -> Role:
+        member = object.__new__(cls)
+        member._value_ = value
+        member.description = description
+        member.fields = fields
+        return member
+
+    STATEMENT = ("statement", "A controlled statement: intended use, development plan, documentation level.", ("kind", "documentation_level"))
+    USER_NEED = ("user_need", "What the intended user needs; the source of system requirements.")
+    SYSTEM_REQUIREMENT = ("system_requirement", "A requirement on the medical device system (IEC 62304 5.2.1).", ("allocation",))
+    SOFTWARE_REQUIREMENT = ("software_requirement", "A software requirement of the SRS (IEC 62304 5.2).", ("category", "verification_method", "verification_rationale"))
+    SOFTWARE_ITEM = ("software_item", "A software system, item or unit of the architecture; carries the safety class (IEC 62304 4.3, 5.3).", ("level", "safety_class", "class_rationale", "detailed_design"))
+    HAZARD = (
+        "hazard",
+        "A hazardous situation with its initial and residual risk (ISO 14971 5-7).",
+        ("severity", "probability", "residual_severity", "residual_probability", "risk_acceptance", "benefit_risk", "cause", "software_contribution", "hazardous_situation", "harm"),
+    )
+    RISK_CONTROL = ("risk_control", "A risk control measure (ISO 14971 7).", ("option", "realization", "effectiveness", "new_hazards"))
+    TEST_SPECIFICATION = ("test_specification", "A test procedure with acceptance criteria (IEC 62304 5.5-5.7).", ("level", "aspect", "acceptance", "junit"))
+    TEST_RESULT = (
+        "test_result",
+        "One executed test case, generated from evidence (IEC 62304 5.7.5).",
+        ("result", "message", "time_s", "case", "classname", "suite", "level", "test_file", "test_line", "timestamp", "host", "runner", "software_version", "commit", "source_file", "source_line", "source_sha256", "properties"),
+    )
+    SOUP_ITEM = ("soup_item", "Software of unknown provenance (IEC 62304 8.1.2, 5.3.3-5.3.4, 7.1.3).", ("manufacturer", "version", "anomaly_evaluation", "anomaly_evaluation_date", "anomaly_evaluation_version"))
+    DEPENDENCY_COMPONENT = ("dependency_component", "A dependency as a lock file or SBOM records it (generated evidence).", ("version", "source_file", "source_line"))
+    ANOMALY = ("anomaly", "A problem report or known residual anomaly (IEC 62304 5.8.2-5.8.3, 9).", ("resolution", "safety_impact", "discovered", "discovery", "root_cause", "outcome", "rationale"))
+    RELEASE = ("release", "A software release: the version the evidence must be for (IEC 62304 5.8).", ("version",))
+    ML_MODEL = ("ml_model", "A machine-learning model version embedded in a software item.")
+    DATASET = ("dataset", "A dataset a model was trained, tuned or tested on.")
+    WAIVER = ("waiver", "A traceability gap accepted on record.", ("rule",))
+
+    @classmethod
+    def named(cls, value: str) -> Role | None:
+        return next((role for role in cls if role.value == value), None)
+
+
+class Relation(Enum):
+    """What a link means, as the checks follow it (written on the first role, pointing at the second)."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> Relation:
+        member = object.__new__(cls)
+        member._value_ = value
+        member.description = description
+        return member
+
+    DERIVES_FROM = ("derives_from", "A requirement refines a system requirement or user need.")
+    ALLOCATED_TO = ("allocated_to", "A software requirement is realised by a software item.")
+    IMPLEMENTS = ("implements", "A software requirement implements a risk control.")
+    PART_OF = ("part_of", "A software item is part of a larger item.")
+    USES = ("uses", "A software item uses a SOUP item or an ML model.")
+    ARISES_FROM = ("arises_from", "A hazard arises from a software item.")
+    MITIGATES = ("mitigates", "A risk control mitigates a hazard.")
+    VERIFIES = ("verifies", "A test specification or result verifies a requirement, control or item.")
+    RESULT_OF = ("result_of", "A test result is a result of a test specification.")
+    FOUND_BY = ("found_by", "An anomaly was found by a test result or specification.")
+    AFFECTS = ("affects", "An anomaly affects an item, requirement or SOUP item.")
+    DISCLOSES = ("discloses", "A release discloses a known anomaly.")
+    TRAINED_ON = ("trained_on", "An ML model was trained on a dataset.")
+    EVALUATED_ON = ("evaluated_on", "An ML model was evaluated on a dataset.")
+    WAIVES = ("waives", "A waiver accepts a gap of a need.")
+
+    @classmethod
+    def named(cls, value: str) -> Relation | None:
+        return next((relation for relation in cls if relation.value == value), None)
+
+
+@dataclass(frozen=True)
+class RoleMap:
+    """Which of the project's types and link types play each role and relation."""
+
+    types: dict[Role, tuple[str, ...]] = field(default_factory=dict)
+    links: dict[Relation, str] = field(default_factory=dict)
+    field_names: dict[Role, dict[str, str]] = field(default_factory=dict)
+    """Per role: canonical field name -> the project's field name, where they differ."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_role_of", {t: role for role, names in self.types.items() for t in names})
+
+    def role_of(self, need_type: str) -> Role | None:
+        role: Role | None = self._role_of.get(need_type)  # type: ignore[attr-defined]
+        return role
+
+    def has(self, role: Role) -> bool:
+        return bool(self.types.get(role))
+
+    def types_of(self, role: Role) -> tuple[str, ...]:
+        return self.types.get(role, ())
+
+    def type_of(self, role: Role) -> str | None:
+        """The type generators write for ``role`` (its first type)."""
+        names = self.types.get(role, ())
+        return names[0] if names else None
+
+    def link(self, relation: Relation) -> str | None:
+        return self.links.get(relation)
+
+    def field(self, role: Role | None, canonical: str) -> str:
+        """The project's name of a field the checks read as ``canonical``."""
+        if role is None:
+            return canonical
+        return self.field_names.get(role, {}).get(canonical, canonical)

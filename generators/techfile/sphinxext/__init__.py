@@ -1,0 +1,143 @@
+"""The techfile Sphinx extension.
+
+List it in conf.py (``extensions = ["myst_parser", "sphinx_needs",
+"techfile.sphinxext"]``) and it
+
+* configures sphinx-needs, MyST and PlantUML from the project
+  (:mod:`~techfile.sphinxext.configure`, at ``config-inited``): need types,
+  fields and links from the need model, sources and root document from
+  ``[tool.techfile]``; conf.py still wins where it sets a value;
+* imports the generated evidence where a page says ``{techfile-evidence}``;
+* evaluates the traceability rules once all needs are resolved
+  (``write-started``) and reports each open gap as a typed warning
+  ``techfile.<rule>`` at ``file:line`` (suppressible with ``suppress_warnings``);
+* renders the computed views (``{techfile-gaps}``, ``{techfile-coverage}``,
+  ``{techfile-rules}``, ``{techfile-trace-matrix}``, ``{techfile-risk-matrix}``,
+  ``{techfile-risk-register}``, ``{techfile-verification}``,
+  ``{techfile-safety-classes}``) from that one evaluation, per builder, and
+  marks their pages for rebuild every time;
+* writes ``techfile-findings.json`` (``findings.schema.json``) next to the
+  output for CI and tools.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+from techfile import __version__
+from techfile.errors import TechfileError
+from techfile.sphinxext.configure import compare_sources, configure, declaration_error
+from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
+from techfile.sphinxext.state import EnvData, build_state, evaluated
+
+logger = logging.getLogger(__name__)
+FINDINGS_FILE = "techfile-findings.json"
+
+
+def evaluate(app: Sphinx, builder: Any = None) -> None:
+    """Evaluate every rule on sphinx-needs' resolved needs and report the gaps."""
+    from techfile.checks.run import check_corpus
+    from techfile.sphinxext.collect import corpus_from_sphinx
+
+    state = build_state(app)
+    if state.project is None or state.declarations is None:
+        return
+    compare_sources(app, state.project)
+    state.corpus = corpus_from_sphinx(app, state.project, state.declarations.model)
+    try:
+        state.evaluation = check_corpus(state.project, state.declarations, state.corpus)
+    except TechfileError as error:
+        declaration_error(error, "no traceability rule is evaluated")
+        return
+    for finding in state.evaluation.findings:
+        location = f"{finding.path}:{finding.line}"
+        if not finding.open:
+            logger.info(f"{location}: {finding.rule.code}: {finding.subject_message} [accepted by {finding.accepted_by}]")
+        elif finding.rule.native:
+            continue  # sphinx-needs reports it, with file and line
+        elif finding.rule.severity == "info":
+            logger.info(f"{location}: {finding.rule.code}: {finding.subject_message}")
+        else:
+            logger.warning(finding.subject_message, type="techfile", subtype=finding.rule.id, location=location)
+
+
+def fill_views(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    from techfile.sphinxext.render import Renderer
+    from techfile.sphinxext.views import VIEWS
+
+    view_nodes = list(doctree.findall(techfile_view))
+    if not view_nodes:
+        return
+    state = evaluated(app)
+    renderer = Renderer(app, docname, state.project.catalogue_doc) if state else None
+    for node in view_nodes:
+        if state is None or renderer is None:
+            node.replace_self([nodes.warning("", nodes.paragraph(text="The traceability rules were not evaluated: see the errors of the build."))])
+            continue
+        node.replace_self(renderer.blocks(VIEWS[node["kind"]].build(state, node["options"])))
+
+
+def write_findings(app: Sphinx, exception: Exception | None) -> None:
+    from techfile.checks.report import document
+
+    state = evaluated(app)
+    if exception is not None or state is None:
+        return
+    catalogue = f"{state.project.catalogue_doc}.html"
+    text = json.dumps(document(state.evaluation, catalogue), indent=2, ensure_ascii=False) + "\n"
+    Path(app.outdir, FINDINGS_FILE).write_text(text, encoding="utf-8")
+
+
+def write_root_index(app: Sphinx, exception: Exception | None) -> None:
+    """``index.html`` at the top of the HTML output when the root document lives in a folder."""
+    if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
+        return
+    target = app.builder.get_target_uri(app.config.root_doc)
+    Path(app.outdir, "index.html").write_text(
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{app.config.project}</title>'
+        f'<meta http-equiv="refresh" content="0; url={target}"></head>'
+        f'<body><p><a href="{target}">{app.config.project}</a></p></body></html>\n',
+        encoding="utf-8",
+    )
+
+
+def always_rebuild_views(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    """Pages with computed views depend on every need: rebuild them each time."""
+    return sorted(doc for doc in EnvData(env).view_docs if doc in env.found_docs and doc not in removed)
+
+
+def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    EnvData(env).purge(docname)
+
+
+def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    EnvData(env).merge(docnames, EnvData(other))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    from techfile.sphinxext.views import VIEWS
+
+    app.setup_extension("sphinx_needs")
+    app.setup_extension("sphinxcontrib.plantuml")
+    app.add_node(techfile_view)
+    for kind, view in VIEWS.items():
+        app.add_directive(f"techfile-{kind}", view_directive(kind, view.options))
+    app.add_directive("techfile-evidence", EvidenceDirective)
+    # before sphinx-needs reads its configuration (its earliest handler runs at priority 10)
+    app.connect("config-inited", configure, priority=5)
+    # after sphinx-needs has resolved links and run its own schema checks (priority 500)
+    app.connect("write-started", evaluate, priority=800)
+    app.connect("doctree-resolved", fill_views)
+    app.connect("build-finished", write_findings)
+    app.connect("build-finished", write_root_index)
+    app.connect("env-get-outdated", always_rebuild_views)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -1,0 +1,115 @@
+"""Typed access to what the extension keeps during a build.
+
+Two kinds of data, kept where Sphinx expects them:
+
+* :class:`BuildState`, on the application: the project and declarations
+  loaded at ``config-inited`` and the one evaluation of the rules made at
+  ``write-started``. Every view and the findings report read it, so pages
+  and CI output never disagree.
+* :class:`EnvData`, on the environment (pickled between incremental builds,
+  purged and merged per document for parallel reads): which documents hold
+  computed views, and where ``techfile-evidence`` imports evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+if TYPE_CHECKING:
+    from techfile.checks.engine import Evaluation
+    from techfile.checks.findings import Finding
+    from techfile.checks.run import Declarations
+    from techfile.corpus import Corpus, Need
+    from techfile.project import Project
+
+
+@dataclass
+class BuildState:
+    project: Project | None = None
+    declarations: Declarations | None = None
+    corpus: Corpus | None = None
+    evaluation: Evaluation | None = None
+
+
+def build_state(app: Sphinx) -> BuildState:
+    state: BuildState | None = getattr(app, "_techfile_state", None)
+    if state is None:
+        state = BuildState()
+        app._techfile_state = state  # type: ignore[attr-defined]
+    return state
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """What views read: one build's project, declarations, corpus and evaluation."""
+
+    project: Project
+    declarations: Declarations
+    corpus: Corpus
+    evaluation: Evaluation
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.evaluation.findings
+
+    @property
+    def release(self) -> Need | None:
+        return self.evaluation.release
+
+    def flagged(self, rule_id: str) -> set[str]:
+        """Needs with a finding (open or accepted) of a rule."""
+        return {f.need_id for f in self.findings if f.rule.id == rule_id and f.need_id}
+
+
+def evaluated(app: Sphinx) -> Evaluated | None:
+    state = build_state(app)
+    if state.project is None or state.declarations is None or state.corpus is None or state.evaluation is None:
+        return None
+    return Evaluated(state.project, state.declarations, state.corpus, state.evaluation)
+
+
+@dataclass(frozen=True)
+class EvidencePlace:
+    lineno: int
+    file: str
+    """The evidence file, relative to the project root."""
+    found: bool
+
+
+@dataclass
+class _EnvStore:
+    view_docs: set[str] = field(default_factory=set)
+    evidence: dict[str, list[EvidencePlace]] = field(default_factory=dict)
+
+
+class EnvData:
+    """The extension's data on the build environment."""
+
+    def __init__(self, env: BuildEnvironment) -> None:
+        store: _EnvStore | None = getattr(env, "techfile_data", None)
+        if store is None:
+            store = _EnvStore()
+            env.techfile_data = store  # type: ignore[attr-defined]
+        self._store = store
+
+    @property
+    def view_docs(self) -> set[str]:
+        return self._store.view_docs
+
+    @property
+    def evidence(self) -> dict[str, list[EvidencePlace]]:
+        return self._store.evidence
+
+    def purge(self, docname: str) -> None:
+        self._store.view_docs.discard(docname)
+        self._store.evidence.pop(docname, None)
+
+    def merge(self, docnames: set[str], other: EnvData) -> None:
+        self._store.view_docs |= other.view_docs & docnames
+        for docname in docnames:
+            if docname in other.evidence:
+                self._store.evidence[docname] = other.evidence[docname]
