@@ -12,7 +12,7 @@ EXAMPLE  := examples/pji_risk
 JUNIT    := _build/evidence/junit
 SPHINXOPTS ?= -W --keep-going
 
-.PHONY: techfile setup java evidence junit html check test serve clean
+.PHONY: techfile setup java evidence junit html check lint test serve clean
 
 techfile: setup evidence html check ## the whole technical file, checked, in _build/html
 
@@ -51,7 +51,11 @@ check: setup ## the rules without Sphinx; the report also goes to _build/techfil
 	$(TECHFILE) check --format json --output _build/techfile-check.json
 	$(TECHFILE) check
 
-test: setup ## all tests, the slow end-to-end builds included
+lint: setup ## ruff and mypy (strict on the package): no finding allowed
+	$(VENV)/bin/ruff check generators tests
+	$(VENV)/bin/mypy
+
+test: setup lint ## lint, then all tests: the slow end-to-end builds and the installed-wheel tests included
 	$(PY) -m pytest -m "slow or not slow"
 
 serve: setup ## live preview for writers

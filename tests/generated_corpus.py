@@ -43,7 +43,7 @@ def _group(g: int, rng: random.Random) -> tuple[str, list]:
 :id: SWR_{swr:03d}
 :category: functional
 {field('derives_from', f'SYS_{g:03d}')}:allocated_to: ITEM_U{g}
-{':implements: RC_%03d' % g + chr(10) if r == 0 else ''}```
+{f':implements: RC_{g:03d}' + chr(10) if r == 0 else ''}```
 """
         outcome = "failed" if gap() < 0.01 else "skipped" if gap() < 0.01 else "passed"
         if gap() > 0.02:

@@ -55,7 +55,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Build]:
 
 
 def test_builds_clean_with_w(example: tuple[Path, Build]) -> None:
-    root, build = example
+    _, build = example
     assert build.status == 0, build.output
     assert (build.outdir / "index.html").exists()
     assert all(f["accepted_by"] for f in build.findings())  # no open gap, only accepted ones

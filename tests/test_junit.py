@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from miniproject import MODEL, REPO
 from techfile.cli import main
 from techfile.errors import TechfileError
 from techfile.evidence.interface import EvidenceNeed
 from techfile.evidence.junit.mapping import Run, Specs
 from techfile.evidence.junit.settings import JUnitInput, JUnitJob, Level
 from techfile.evidence.junit.source import JUnitSource
-
-from miniproject import MODEL, REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "junit"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())

@@ -41,7 +41,7 @@ def test_yaml_option_block() -> None:
 
 
 def test_unclosed_yaml_block_is_an_error() -> None:
-    with pytest.raises(TechfileError, match="x.md:2: option block opened with --- is never closed"):
+    with pytest.raises(TechfileError, match=r"x\.md:2: option block opened with --- is never closed"):
         found("```{swreq} Y\n---\nid: SWR_004\n```\n")
 
 

@@ -166,10 +166,11 @@ def entry(blocks: list[Block], anchor: str) -> dict[str, str]:
 def test_coverage_rows_are_the_applicable_rules_with_a_coverage_label(state: Evaluated) -> None:
     coverage = table(VIEWS["coverage"].build(state, {}), "techfile-coverage")
     declared = [rule for rule in state.evaluation.rules.values() if rule.coverage and rule.applicable]
-    assert [row[0] for row in rows(coverage)] == [f"{rule.coverage} ({rule.id})" for rule in declared]
+    assert [row[0] for row in rows(coverage)] == [f"{rule.coverage} ({', '.join([*rule.builds_on, rule.id])})" for rule in declared]
     by_rule = {row[0].parts[-2].rule_id: row[1] for row in coverage.rows if isinstance(row[0].parts[-2], RuleRef)}
-    # SWR_002 has no test: one of two requirements is verified
+    # SWR_002 has no test: one of two requirements is verified, and so not passing either (R05 builds on R04)
     assert by_rule["R04"].plain == "1/2 (50 %)" and by_rule["R04"].value == 0.5
+    assert by_rule["R05"].plain == "1/2 (50 %)"
     outcome = state.evaluation.outcomes["R09"]
     assert outcome.checked is not None and by_rule["R09"].value == (outcome.met or 0) / len(outcome.checked)
 

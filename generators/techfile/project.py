@@ -105,10 +105,16 @@ class Project:
     def declaration(self, kind: str) -> Path:
         """The file of a declaration (``need_model``, ``trace_rules``, ``risk_matrix``)."""
         reference_: str = getattr(self.settings, kind)
+        spot = self.where(kind)
         if resources.is_packaged(reference_):
-            spot = self.where(kind)
-            return resources.packaged_declaration(reference_, kind, path=spot.path, line=spot.line)
-        return self.root / reference_
+            try:
+                return resources.packaged_declaration(reference_, kind)
+            except TechfileError as error:
+                raise spot.error(error.message, fix=error.fix) from None
+        path = self.root / reference_
+        if not path.is_file():
+            raise spot.error(f"{reference_!r}: no such file", fix=f'create it, or use "{resources.DEFAULT}"')
+        return path
 
     def evidence_jobs(self, kind: str) -> tuple[Any, ...]:
         """The validated jobs of one evidence kind (``[[tool.techfile.<kind>]]``)."""
@@ -118,12 +124,12 @@ class Project:
     # ------------------------------------------------------------- paths
 
     def relative(self, path: str | Path) -> str:
-        """``path`` relative to the project root, as findings print it."""
+        """``path`` relative to the project root, as findings print it (a shipped file as ``techfile:...``)."""
         path = Path(path)
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
-            return path.as_posix()
+            return resources.shown(path) or path.as_posix()
 
     def absolute(self, path: str) -> Path:
         return Path(path) if Path(path).is_absolute() else self.root / path

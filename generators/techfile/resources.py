@@ -44,6 +44,15 @@ def static_dir() -> Path:
         return Path(path)
 
 
+def shown(path: Path) -> str | None:
+    """``techfile:defaults/trace_rules.toml`` for a file techfile ships, else None."""
+    with as_file(_DATA) as root:
+        try:
+            return PACKAGE_PREFIX + path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            return None
+
+
 def is_packaged(reference: str) -> bool:
     return reference.startswith(PACKAGE_PREFIX)
 

@@ -61,12 +61,15 @@ class RuleOutcome:
     """IDs of the needs it checked (None for a rule over the corpus as a whole)."""
     flagged: frozenset[str]
     """IDs of needs with a finding, open or accepted."""
+    presupposed: frozenset[str] = frozenset()
+    """IDs of needs with a gap of a rule this one builds on (``builds_on``)."""
 
     @property
     def met(self) -> int | None:
+        """Checked needs with no gap of this rule nor of the rules it builds on."""
         if self.checked is None:
             return None
-        return sum(1 for need_id in self.checked if need_id not in self.flagged)
+        return sum(1 for need_id in self.checked if need_id not in self.flagged and need_id not in self.presupposed)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def _finding(rule: TraceRule, ctx: Context, gap: Gap, checked: Need | None) -> F
 
 def _run(rule: TraceRule, ctx: Context, checks: dict[str, Check]) -> tuple[list[Finding], tuple[str, ...] | None]:
     checked: list[Need] | None
+    gaps: list[tuple[Gap, Need | None]]
     if rule.check is not None:
         check = checks[rule.check]
         if check.scope == "corpus" or rule.project_level:
@@ -162,4 +166,8 @@ def evaluate(
             waiver = accepted.get((rule.id, finding.need_id))
             ctx.findings.append(finding if waiver is None else replace(finding, accepted_by=waiver))
         outcomes[rule.id] = RuleOutcome(rule, checked, frozenset(f.need_id for f in found if f.need_id))
+    for rule_id, outcome in outcomes.items():
+        below = [outcomes[other].flagged for other in outcome.rule.builds_on if other in outcomes]
+        if below:
+            outcomes[rule_id] = replace(outcome, presupposed=frozenset().union(*below))
     return Evaluation(sorted(ctx.findings, key=Finding.sort_key), rules, outcomes, release, len(corpus))

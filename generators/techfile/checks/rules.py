@@ -63,6 +63,8 @@ class TraceRule:
     native: str | None = None
     coverage: str | None = None
     """Label of the coverage figure this rule gives (met: selected needs without its gap)."""
+    builds_on: tuple[str, ...] = ()
+    """Rules whose gaps this one presupposes absent: a need with their gap does not count as covered."""
     status: RuleStatus = RuleStatus.APPLICABLE
     reason: str = ""
     """Why the rule is not applicable or disabled."""
@@ -120,6 +122,10 @@ def load_rules(path: Path, model: NeedModel) -> dict[str, TraceRule]:
             reason, _ = disabled[rule.id]
             rule = TraceRule(**{**rule.__dict__, "status": RuleStatus.DISABLED, "reason": reason})
         rules[rule.id] = rule
+    for rule in rules.values():
+        for other in rule.builds_on:
+            if other not in rules:
+                raise origins[rule.id].error(f"rule {rule.id}: builds on rule {other}, which is not declared", fix=_closest(other, list(rules)), keyed=False)
     for rule_id, (_, where) in disabled.items():
         if rule_id not in rules:
             raise where.error(f"disables rule {rule_id}, which is not declared", fix=_closest(rule_id, list(rules)), keyed=False)
@@ -206,6 +212,7 @@ def _rule(spec: dict[str, Any], where: Where, model: NeedModel, checks: dict[str
         params=spec.get("params", {}),
         native=spec.get("native"),
         coverage=spec.get("coverage"),
+        builds_on=tuple(spec.get("builds_on", ())),
         status=status,
         reason=reason,
     )

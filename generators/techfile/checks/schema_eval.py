@@ -17,7 +17,6 @@ import jsonschema_rs
 
 from techfile.corpus import Corpus, Need
 
-
 # Compiled validators by schema object; the schema is kept with its validator
 # so its id cannot be reused while the entry lives. Schemas come from the
 # loaded declarations and live as long as they do.

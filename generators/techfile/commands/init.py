@@ -65,13 +65,19 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _templates(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
-    """(relative path, template) of every template under ``folder``."""
+    """(relative path, template) of every template under ``folder``.
+
+    A template ending in ``.tmpl`` (conf.py) is written without it: as a
+    ``.py`` file in the package it would be byte-compiled, even imported.
+    """
     found: list[tuple[str, Traversable]] = []
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if item.name.startswith((".", "__")):
+            continue
         if item.is_dir():
             found += _templates(item, f"{prefix}{item.name}/")
-        elif item.name != "pyproject.toml" and not item.name.startswith("."):
-            found.append((f"{prefix}{item.name}", item))
+        elif item.name != "pyproject.toml":
+            found.append((f"{prefix}{item.name.removesuffix('.tmpl')}", item))
     return found
 
 
@@ -84,11 +90,24 @@ def _write_new(root: Path, relative: str, text: str) -> Action:
     return Action("wrote", relative)
 
 
+def _read_exact(path: Path) -> str:
+    """The file's text as it is on disk: no newline translation, so an update keeps CRLF lines."""
+    return path.read_bytes().decode("utf-8")
+
+
+def _appended(source: str, addition: str) -> str:
+    """``source`` unchanged, a blank line, then ``addition`` in the file's own line endings."""
+    newline = "\r\n" if "\r\n" in source else "\n"
+    if source and not source.endswith("\n"):
+        source += newline
+    return source + newline + addition.replace("\n", newline)
+
+
 def _conf(root: Path, text: str) -> Action:
     path = root / "conf.py"
     if not path.exists():
         return _write_new(root, "conf.py", text)
-    source = path.read_text(encoding="utf-8")
+    source = _read_exact(path)
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -97,7 +116,7 @@ def _conf(root: Path, text: str) -> Action:
     if "techfile.sphinxext" in named:
         return Action("unchanged", "conf.py", "already lists techfile.sphinxext")
     missing = tuple(name for name in EXTENSIONS if name not in named)
-    write_atomic(path, (source.rstrip("\n") + "\n" + _CONF_ADDITION.format(names=missing)).encode("utf-8"))
+    write_atomic(path, _appended(source, _CONF_ADDITION.format(names=missing).lstrip("\n")).encode("utf-8"))
     return Action("updated", "conf.py", f"added {', '.join(missing)} to extensions")
 
 
@@ -106,14 +125,14 @@ def _pyproject(root: Path, table: str) -> Action:
     if not path.exists():
         write_atomic(path, table.lstrip("\n").encode("utf-8"))
         return Action("wrote", "pyproject.toml")
-    source = path.read_text(encoding="utf-8")
+    source = _read_exact(path)
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise TechfileError(f"pyproject.toml is not valid TOML: {exc}", path=path, fix="fix it, then run techfile init again") from None
     if "techfile" in data.get("tool", {}):
         return Action("unchanged", "pyproject.toml", "already has [tool.techfile]")
-    write_atomic(path, (source.rstrip("\n") + "\n\n" + table).encode("utf-8"))
+    write_atomic(path, _appended(source, table).encode("utf-8"))
     return Action("updated", "pyproject.toml", "appended [tool.techfile]; no other table touched")
 
 

@@ -52,7 +52,7 @@ class _TreeBuilder(xml.sax.handler.ContentHandler):
         self._locator = locator
 
     def startElement(self, name: str, attrs: xml.sax.xmlreader.AttributesImpl) -> None:
-        line = self._locator.getLineNumber() if self._locator else 0
+        line = (self._locator.getLineNumber() or 0) if self._locator else 0
         element = Element(name, dict(attrs.items()), line)
         if self._stack:
             self._stack[-1].children.append(element)

@@ -99,11 +99,19 @@ def merge(layers: list[Layer]) -> tuple[dict[str, Any], dict[tuple[str, ...], Wh
             for name, value in data.get(section, {}).items():
                 merged[section][name] = value
                 origins[(section, name)] = layer.where(section, name)
-        for name in data.get("remove_links", ()):
-            merged["links"].pop(name, None)
+        for index, name in enumerate(data.get("remove_links", ())):
+            if name not in merged["links"]:
+                raise layer.where("remove_links", index).error(
+                    f"remove_links names unknown link type {name!r}", fix=_closest(name, list(merged["links"])) + "remove it from the list", keyed=False
+                )
+            merged["links"].pop(name)
             merged["relations"] = {r: link for r, link in merged["relations"].items() if link != name}
-        for name in data.get("remove_types", ()):
-            merged["types"].pop(name, None)
+        for index, name in enumerate(data.get("remove_types", ())):
+            if name not in merged["types"]:
+                raise layer.where("remove_types", index).error(
+                    f"remove_types names unknown need type {name!r}", fix=_closest(name, list(merged["types"])) + "remove it from the list", keyed=False
+                )
+            merged["types"].pop(name)
             for link_name, link in list(merged["links"].items()):
                 link["from"] = [t for t in link.get("from", []) if t != name]
                 link["to"] = [t for t in link.get("to", []) if t != name]
@@ -130,8 +138,10 @@ def _role_types(value: str | list[str] | dict[str, Any]) -> list[str]:
 class NeedModel:
     """Need types, fields, link types and roles of the technical file."""
 
-    def __init__(self, data: dict[str, Any], origins: dict[tuple[str, ...], Where], path: Path) -> None:
+    def __init__(self, data: dict[str, Any], origins: dict[tuple[str, ...], Where], path: Path, layer_paths: tuple[Path, ...] = ()) -> None:
         self.path = path
+        self._layer_paths = layer_paths
+        """The files of the layers, the base first: an error between two entities names the later one."""
         self._origins = origins
         self._field_schemas: dict[tuple[str, str], dict[str, Any]] = {}
         for key in ("default_safety_class", "id_regex"):
@@ -165,6 +175,9 @@ class NeedModel:
         if origin is None:
             return Where(self.path, KeyLines(""), ())
         return origin
+
+    def _layer(self, where: Where) -> int:
+        return self._layer_paths.index(where.path) if where.path in self._layer_paths else -1
 
     def _need_type(self, name: str, spec: dict[str, Any]) -> NeedType:
         where = self.where("types", name)
@@ -202,7 +215,7 @@ class NeedModel:
     def _roles(self, roles: dict[str, Any], relations: dict[str, str]) -> RoleMap:
         types: dict[Role, tuple[str, ...]] = {}
         field_names: dict[Role, dict[str, str]] = {}
-        played: dict[str, Role] = {}
+        played: dict[str, tuple[Role, Where]] = {}
         for name, value in roles.items():
             where = self.where("roles", name)
             role = Role.named(name)
@@ -213,8 +226,10 @@ class NeedModel:
                 if type_name not in self.types:
                     raise where.error(f"role {name} names unknown need type {type_name!r}", fix=_closest(type_name, list(self.types)) + "declare the type or map another one", keyed=False)
                 if type_name in played:
-                    raise where.error(f"type {type_name!r} plays two roles, {played[type_name].value} and {name}", fix="give each type one role", keyed=False)
-                played[type_name] = role
+                    other, other_where = played[type_name]
+                    spot = other_where if self._layer(other_where) > self._layer(where) else where
+                    raise spot.error(f"type {type_name!r} plays two roles, {other.value} and {name}", fix="give each type one role", keyed=False)
+                played[type_name] = (role, where)
             types[role] = tuple(names)
             if isinstance(value, dict) and value.get("fields"):
                 for canonical, own in value["fields"].items():
@@ -308,4 +323,4 @@ def load_need_model(path: Path) -> NeedModel:
     """The need model of ``path`` and every layer it extends."""
     layers = load_layers(path, "need_model", SCHEMA)
     data, origins = merge(layers)
-    return NeedModel(data, origins, path)
+    return NeedModel(data, origins, path, tuple(layer.path for layer in layers))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Self
 
 
 class Role(Enum):
@@ -25,7 +26,7 @@ class Role(Enum):
     description: str
     fields: tuple[str, ...]
 
-    def __new__(cls, value: str, description: str, fields: tuple[str, ...] = ()) -> Role:
+    def __new__(cls, value: str, description: str, fields: tuple[str, ...] = ()) -> Self:
         member = object.__new__(cls)
         member._value_ = value
         member.description = description
@@ -67,7 +68,7 @@ class Relation(Enum):
 
     description: str
 
-    def __new__(cls, value: str, description: str) -> Relation:
+    def __new__(cls, value: str, description: str) -> Self:
         member = object.__new__(cls)
         member._value_ = value
         member.description = description

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
 from textwrap import dedent
 
 from myst_parser.parsers.options import TokenizeError, options_to_tokens

@@ -49,7 +49,7 @@ from techfile.readers.directive import Directive
 
 # docutils' patterns (Body.patterns, Inliner.simplename, Explicit constructs),
 # matched on a line with its block's margin removed.
-_NAME = r"(?:(?!_)\w)+(?:[-._+:](?:(?!_)\w)+)*"
+_NAME = r"[^\W_]+(?:[-._+:][^\W_]+)*"
 _DIRECTIVE = re.compile(rf"\.\. +({_NAME}) ?::( +|$)")
 # A directive's marker anywhere in a line, also after a substitution's |name|.
 _MARKER = re.compile(rf"\.\. +(?:\|(?! ).+?\| +)?({_NAME}) ?::( |$)")
@@ -60,6 +60,7 @@ _SUBSTITUTION = re.compile(r"\.\. +\|(?![ ]|$)")
 # Explicit.patterns.target, on a target's lines joined, backslash escapes made \0.
 _LABEL = re.compile(r"(_|(?!_)(`?)(?![ `]).+?(?<![\s\0])\2)(?<!(?<!\0):)(?<![\s\0]) ?:( +|$)")
 _FIELD = re.compile(r":(?![: ])([^:\\]|\\.|:(?!([ `]|$)))*(?<! ):( +|$)")
+_PLAIN_FIELD = re.compile(r":[\w-]+:( +|$)")  # matches as _FIELD does, faster
 _BULLET = re.compile("[-+*\u2022\u2023\u2043]( +|$)")
 _ENUM = re.compile(r"(\(?)([0-9]+|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+|#)([.)])( +|$)")
 _OPTARG = r"([a-zA-Z][a-zA-Z0-9_-]*|<[^<>]+>)"
@@ -71,6 +72,10 @@ _BORDER = re.compile("=+[ =]*$")
 _ADORNMENT = re.compile(r"([!-/:-@[-`{-~])\1* *$")
 _LITERAL_END = re.compile(r"(?<!\\)(\\\\)*::$")
 _QUOTE = re.compile(r"[!-/:-@[-`{-~]")
+_ESCAPE = re.compile(r"\\(.)")
+# A line that can only be a paragraph's: a word character first, and no enumerator
+# ("1.", "a)", "iv.") or anonymous target ("__") -- the shortcut for most lines.
+_PLAIN = re.compile(r"(?![0-9]+[.)]( |$)|[a-zA-Z]+[.)]( |$)|__( |$))\w")
 
 # Directives whose content is not reStructuredText: needs inside them are not needs.
 LITERAL_DIRECTIVES = frozenset(
@@ -115,9 +120,13 @@ def _error(message: str, path: Path, line: int, fix: str) -> TechfileError:
 
 class _Scanner:
     def __init__(self, text: str, path: Path, names: frozenset[str]) -> None:
-        # Sphinx reads sources as utf-8-sig; docutils turns \v and \f into spaces.
+        # Sphinx reads sources as utf-8-sig; docutils' string2lines turns \v and \f into
+        # spaces, expands tabs to 8 columns and strips trailing whitespace.
         text = text.removeprefix("\ufeff").replace("\v", " ").replace("\f", " ")
-        self.lines = [line.expandtabs(8).rstrip() for line in text.splitlines()]
+        lines = text.splitlines()
+        if "\t" in text:
+            lines = [line.expandtabs(8) for line in lines]
+        self.lines = [line.rstrip() for line in lines]
         # Leading spaces of each line, -1 for a blank line.
         self.indents = [len(line) - len(line.lstrip(" ")) if line else -1 for line in self.lines]
         self.path, self.names = path, names
@@ -126,25 +135,30 @@ class _Scanner:
     def block(self, start: int, stop: int, margin: int, until_blank: bool = False) -> tuple[int, int]:
         """docutils' get_indented: the end of the lines from ``start`` that are blank or
         indented at least ``margin`` (trailing blank lines left out), and their least indent."""
+        indents = self.indents
         end = last = start
-        least = margin
+        least = 1 << 30
         while end < stop:
-            indent = self.indents[end]
-            if indent < 0 and until_blank or 0 <= indent < margin:
+            indent = indents[end]
+            if indent < 0:
+                if until_blank:
+                    break
+            elif indent < margin:
                 break
-            if indent >= 0:
-                least = indent if last == start else min(least, indent)
+            else:
+                least = min(least, indent)
                 last = end + 1
             end += 1
-        return last, least
+        return last, least if last > start else margin
 
     def body(self, start: int, stop: int, col: int, first: str | None = None, titles: bool = False) -> None:
         """docutils' Body state on lines[start:stop], left margin ``col``; ``first``, when
         given, is the text of lines[start] after a marker (a list item's, a footnote's)."""
+        lines, indents = self.lines, self.indents
         para, head, literal = 0, "", False  # open paragraph: its lines, first line, ends in "::"
         i = start
         while i < stop:
-            indent = self.indents[i] if first is None or i > start else col
+            indent = indents[i] if first is None or i > start else col
             if indent < 0:
                 para = 0  # a literal block may still follow the blank line
                 i += 1
@@ -155,7 +169,7 @@ class _Scanner:
                     self.body(i, end, inner)
                 para, literal, i = 0, False, end
                 continue
-            text = first if first is not None and i == start else self.lines[i][col:]
+            text = first if first is not None and i == start else lines[i][col:]
             if para:
                 if para == 1 and _ADORNMENT.match(text) and (len(text) >= 4 or _width(head) <= len(text)):
                     para, literal = 0, False  # a section title's underline
@@ -167,7 +181,7 @@ class _Scanner:
                 literal = False
                 if _QUOTE.match(text):
                     i += 1
-                    while i < stop and self.lines[i][col : col + 1] == text[0]:
+                    while i < stop and lines[i][col : col + 1] == text[0]:
                         i += 1
                     continue
             after = self.construct(i, stop, col, text, titles)
@@ -177,15 +191,18 @@ class _Scanner:
             i = after
 
     def construct(self, i: int, stop: int, col: int, text: str, titles: bool) -> int | None:
-        """The line after the construct that ``text`` (at ``col``) starts; None for a paragraph."""
-        if _EXPLICIT.match(text):
+        """The line after the construct that ``text`` (at ``col``) starts; None for a paragraph.
+        The checks follow the order of docutils' Body.initial_transitions."""
+        if text[0] == "." and _EXPLICIT.match(text):
             return self.explicit(i, stop, col, text)
+        if _PLAIN.match(text):
+            return None
         match = _BULLET.match(text) or _ENUM.match(text)
         if match and (match.re is _BULLET or self.enumerated(match, i, stop, col)):
             rest = text[match.end() :]
             if not rest:
                 return self.nested(i, stop, col, rest)
-            end = self.block(i + 1, stop, col + match.end())[0]
+            end = self.block(i + 1, stop, col + match.end())[0]  # known indent: the marker's width
             self.body(i, end, col + match.end(), rest)
             return end
         match = _FIELD.match(text) or _OPTION.match(text)
@@ -295,13 +312,24 @@ class _Scanner:
         if name == "csv-table":  # docutils parses each cell
             self.refuse(i, end, "a table")
             return end
-        block = [text[match.end() :]] + [self.lines[k][inner:] for k in range(i + 1, end)]
+        # parse_directive_block: the argument runs to the first blank line or option,
+        # the options to the blank line, the content follows it.
+        block = [text[match.end() :], *[line[inner:] for line in self.lines[i + 1 : end]]]
+        size = len(block)
         top = 0 if block[0] else 1  # an empty first line is dropped
-        blank = next((k for k in range(top, len(block)) if not block[k]), len(block))
-        opt = next((k for k in range(top, blank) if _FIELD.match(block[k])), blank)
-        content = next((k for k in range(blank + 1, len(block)) if block[k]), len(block))
+        blank = opt = size
+        for k in range(top, size):
+            if not block[k]:
+                blank = k
+                break
+            if opt == size and block[k][0] == ":" and (_PLAIN_FIELD.match(block[k]) or _FIELD.match(block[k])):
+                opt = k
+        opt = min(opt, blank)
+        content = blank + 1
+        while content < size and not block[content]:
+            content += 1
         if name in _NO_OPTIONS:
-            opt = blank = len(block)
+            opt = blank = size
         try:
             options = self.options(block, opt, blank, i)
         except TechfileError:
@@ -326,27 +354,28 @@ class _Scanner:
         return end
 
     def options(self, block: list[str], start: int, stop: int, line: int) -> dict[str, str]:
-        """docutils' parse_extension_options on block[start:stop]: a field list read
-        without inline markup, each value the field body's lines joined by newlines."""
-        fields: list[tuple[str, list[str], int]] = []
-        for k in range(start, stop):
-            if block[k][0] == " ":
-                fields[-1][1].append(block[k])
-                continue
-            match = _FIELD.match(block[k])
+        """docutils' parse_extension_options on block[start:stop]: a field list read without
+        inline markup, a value being its field body's lines, dedented, joined by newlines."""
+        options: dict[str, str] = {}
+        k = start
+        while k < stop:
+            match = _PLAIN_FIELD.match(block[k]) or _FIELD.match(block[k])
             if match is None:
                 raise _error("invalid option block: this line is neither an option nor indented under one",
                              self.path, line + k + 1, "leave a blank line between the options and the content")
-            fields.append((match.group().rstrip(" ")[1:-1], [block[k][match.end() :]], line + k + 1))
-        options: dict[str, str] = {}
-        for raw, (first, *more), number in fields:
-            name = re.sub(r"\\(.)", lambda m: "" if m.group(1) == " " else m.group(1), raw)
+            number, raw, values = line + k + 1, match.group().rstrip(" ")[1:-1], [block[k][match.end() :]]
+            more = k = k + 1
+            while k < stop and block[k][0] == " ":
+                k += 1
+            if k > more:
+                least = min(len(value) - len(value.lstrip(" ")) for value in block[more:k])
+                values = [value for value in [values[0], *(value[least:] for value in block[more:k])] if value]
+            name = _ESCAPE.sub(lambda m: "" if m.group(1) == " " else m.group(1), raw) if "\\" in raw else raw
             if len(name.split()) != 1:
                 raise _error(f'option name "{raw}" is not one word', self.path, number, "write it as one word, e.g. :a_b:")
             if name.lower() in options:
                 raise _error(f'duplicate option "{name.lower()}"', self.path, number, "give each option once")
-            least = min((len(m) - len(m.lstrip(" ")) for m in more), default=0)
-            options[name.lower()] = "\n".join(value for value in [first, *(m[least:] for m in more)] if value)
+            options[name.lower()] = "\n".join(values)
         return options
 
 

@@ -66,7 +66,8 @@ def dangling_links(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator
 def link_target_types(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
     need = subject(need)
     for link, targets in need.links.items():
-        allowed = ctx.model.links[link].targets
+        declared = ctx.model.links.get(link)
+        allowed = declared.targets if declared is not None else None
         if allowed is None:
             continue
         for target_id in targets:

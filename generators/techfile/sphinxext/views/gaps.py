@@ -40,8 +40,13 @@ def coverage(state: Evaluated, options: dict[str, str]) -> list[Block]:
         if not rule.coverage or not rule.applicable or outcome is None or outcome.checked is None or outcome.met is None:
             continue
         met, total = outcome.met, len(outcome.checked)
+        # the rules it builds on count too, so the label names them
+        cited = [state.evaluation.rules[other] for other in rule.builds_on if other in state.evaluation.rules] + [rule]
+        refs: list[Inline] = []
+        for index, cited_rule in enumerate(cited):
+            refs += [*([Text(", ")] if index else []), RuleRef(cited_rule.id, cited_rule.anchor)]
         table.add(
-            cell(f"{rule.coverage} (", RuleRef(rule.id, rule.anchor), ")"),
+            cell(f"{rule.coverage} (", *refs, ")"),
             cell(percent(met, total), value=met / total if total else None),
         )
     return [table.table()]

@@ -1,0 +1,143 @@
+"""techfile as a user installs it: the wheel built from this repository, in
+a fresh virtual environment with no checkout on the path, used in
+repositories that are not this one.
+
+* ``techfile init`` in an empty git repository gives a technical file that
+  ``sphinx-build -b html`` builds and ``techfile check`` evaluates;
+* the example technical file, copied out of the repository, checks clean
+  and builds with ``-W`` from the wheel, with the same findings as from the
+  editable install.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from miniproject import REPO
+
+pytestmark = pytest.mark.slow
+EXAMPLE = ("conf.py", "pyproject.toml", "docs", "needs", "schemas")
+IGNORED = shutil.ignore_patterns("generated", "_build", "__pycache__", "*.egg-info")
+
+
+@dataclass(frozen=True)
+class Installed:
+    wheel: Path
+    venv: Path
+
+    def bin(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    def run(self, *command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        """A command of the virtual environment, run as a user would: no checkout on the path."""
+        env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        return subprocess.run(list(command), cwd=cwd, capture_output=True, text=True, check=False, env=env, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    base = tmp_path_factory.mktemp("installed")
+    # built from a copy of what the wheel is made of, so the build leaves nothing in the checkout
+    source = base / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "generators", source / "generators", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    dist = base / "dist"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
+        capture_output=True, text=True, check=False,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = dist.glob("techfile-*.whl")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return Installed(wheel, venv)
+
+
+def test_the_wheel_ships_its_data(installed: Installed) -> None:
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
+    for expected in (
+        "techfile/data/schemas/need_model.schema.json",
+        "techfile/data/schemas/trace_rules.schema.json",
+        "techfile/data/schemas/risk_matrix.schema.json",
+        "techfile/data/schemas/findings.schema.json",
+        "techfile/data/defaults/need_model.toml",
+        "techfile/data/defaults/trace_rules.toml",
+        "techfile/data/defaults/risk_matrix.toml",
+        "techfile/data/static/techfile.css",
+        "techfile/data/scaffold/conf.py.tmpl",
+        "techfile/data/scaffold/docs/rules.md",
+        "techfile/data/scaffold/needs/tests.md",
+        "techfile/py.typed",
+    ):
+        assert expected in names, expected
+    assert not any(name.startswith(("generators/", "schemas/", "tests/")) for name in names)
+
+
+def test_the_installed_package_is_not_the_checkout(installed: Installed, tmp_path: Path) -> None:
+    done = installed.run(installed.bin("python"), "-c", "import techfile; print(techfile.__file__)", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    location = Path(done.stdout.strip())
+    assert installed.venv in location.parents and REPO not in location.parents
+
+
+def test_init_in_an_empty_repository_builds_and_checks(installed: Installed, tmp_path: Path) -> None:
+    repository = tmp_path / "device"
+    repository.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repository, check=True)
+    init = installed.run(installed.bin("techfile"), "init", "--safety-class", "B", cwd=repository)
+    assert init.returncode == 0, init.stderr
+    assert "wrote     conf.py" in init.stdout and "wrote     pyproject.toml" in init.stdout
+
+    build = installed.run(installed.bin("sphinx-build"), "-b", "html", "-q", ".", "_build/html", cwd=repository)
+    assert build.returncode == 0, build.stderr[-3000:]
+    assert "Traceback" not in build.stderr and "Unknown directive" not in build.stderr
+    assert "[techfile.R05]" in build.stderr  # the real gap of a new file: no test evidence yet
+    rules_page = (repository / "_build" / "html" / "docs" / "rules.html").read_text()
+    assert 'id="rule-r04"' in rules_page
+
+    check = installed.run(installed.bin("techfile"), "check", "--format", "json", cwd=repository)
+    assert check.returncode == 1, check.stderr
+    report = json.loads(check.stdout)
+    findings_of_build = json.loads((repository / "_build" / "html" / "techfile-findings.json").read_text())["findings"]
+    assert report["findings"] == findings_of_build != []
+    assert {f["safety_class"] for f in report["findings"] if f["safety_class"]} == {"B"}
+
+
+def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed, tmp_path: Path) -> None:
+    root = tmp_path / "pji-risk"
+    root.mkdir()
+    for name in EXAMPLE:
+        source = REPO / name
+        (shutil.copytree(source, root / name, ignore=IGNORED) if source.is_dir() else shutil.copy(source, root / name))
+    # the example device's test run, with the example's own environment; the evidence made from the wheel
+    reports = root / "_build" / "evidence" / "junit"
+    for level in ("unit", "integration", "system"):
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "junit_family=xunit1", f"--junitxml={reports / f'{level}.xml'}", f"tests/{level}"],
+            cwd=REPO / "examples" / "pji_risk", capture_output=True, text=True, check=False,
+        )
+        assert done.returncode == 0, done.stdout[-3000:]
+    junit = installed.run(installed.bin("techfile"), "junit", cwd=root)
+    assert junit.returncode == 0, junit.stderr
+
+    wheel_check = installed.run(installed.bin("techfile"), "check", "--format", "json", cwd=root)
+    assert wheel_check.returncode == 0, wheel_check.stdout[-3000:] + wheel_check.stderr
+    editable_check = subprocess.run([sys.executable, "-m", "techfile", "check", "--format", "json"], cwd=root, capture_output=True, text=True, check=False)
+    assert json.loads(wheel_check.stdout)["findings"] == json.loads(editable_check.stdout)["findings"]
+
+    build = installed.run(installed.bin("sphinx-build"), "-W", "--keep-going", "-b", "html", "-q", ".", "_build/html", cwd=root)
+    assert build.returncode == 0, build.stderr[-3000:]
