@@ -8,10 +8,12 @@ import json
 import re
 import shutil
 
+import jsonschema
 import pytest
 
-from miniproject import Mini, default, waiver
+from miniproject import Mini, default, pyproject, waiver
 from sphinxbuild import add_sphinx_files, sphinx_build
+from techfile import resources
 
 pytestmark = pytest.mark.slow
 
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def site(mini: Mini) -> Mini:
     add_sphinx_files(mini.root)
+    (mini.root / "pyproject.toml").write_text(pyproject('catalogue_doc = "docs/gaps"\n'))  # the rules view is on the gaps page
     (mini.root / "docs" / "index.md").write_text(
         (mini.root / "docs" / "index.md").read_text()
         + "\n```{toctree}\n:glob:\n\n../needs/*\ngaps\n```\n"
@@ -37,6 +40,9 @@ def test_clean_project_builds_with_w(site: Mini) -> None:
     build = sphinx_build(site.root)
     assert build.status == 0, build.output
     assert build.findings() == []
+    report = json.loads((build.outdir / "techfile-findings.json").read_text())
+    jsonschema.validate(report, json.loads(resources.data("schemas", "findings.schema.json").read_text()))
+    assert report["rules"][0]["url"].startswith("gaps.html#rule-") or "docs/gaps.html#rule-" in report["rules"][0]["url"]
     assert (build.outdir / "index.html").read_text().count("docs/index.html") >= 1
     gaps = (build.outdir / "docs" / "gaps.html").read_text()
     assert "0 open gap(s)" in gaps and "1/1 (100 %)" in gaps

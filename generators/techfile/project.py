@@ -126,10 +126,13 @@ class Project:
     def relative(self, path: str | Path) -> str:
         """``path`` relative to the project root, as findings print it (a shipped file as ``techfile:...``)."""
         path = Path(path)
+        packaged = resources.shown(path)
+        if packaged is not None:
+            return packaged
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
-            return resources.shown(path) or path.as_posix()
+            return path.as_posix()
 
     def absolute(self, path: str) -> Path:
         return Path(path) if Path(path).is_absolute() else self.root / path

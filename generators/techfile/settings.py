@@ -87,6 +87,20 @@ def _value_text(value: Any) -> str:
     return f"{kind} {shown}".strip()
 
 
+def _fix(hint: Any, value: Any, where: Where) -> str:
+    """How to write a value of the wrong type or not among the allowed ones."""
+    key = next((part for part in reversed(where.prefix) if isinstance(part, str)), "it")
+    element = bool(where.prefix) and isinstance(where.prefix[-1], int)
+    if get_origin(hint) is Literal:
+        close = difflib.get_close_matches(str(value), [str(a) for a in get_args(hint)], n=1)
+        return (f"did you mean {close[0]!r}? " if close else "") + f"use {_type_text(hint)}"
+    if hint is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"quote it: {json.dumps(str(value))}" if element else f"quote it: {key} = {json.dumps(str(value))}"
+    kind = _type_text(hint)
+    kind = f"{'' if kind.startswith(('a ', 'one of')) else 'an ' if kind[0] in 'aeiou' else 'a '}{kind}"
+    return f"make each element of {key} {kind}" if element else f"set {key} to {kind}"
+
+
 def _coerce(hint: Any, value: Any, where: Where) -> Any:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
@@ -97,28 +111,28 @@ def _coerce(hint: Any, value: Any, where: Where) -> Any:
                 return _coerce(option, value, where)
             except TechfileError as error:
                 problems.append(error)
-        raise where.error(f"expected {_type_text(hint)}, got {_value_text(value)}") if len(options) > 1 else problems[0]
+        raise where.error(f"expected {_type_text(hint)}, got {_value_text(value)}", fix=_fix(hint, value, where)) if len(options) > 1 else problems[0]
     if origin is tuple:
         if not isinstance(value, list):
-            raise where.error(f"expected {_type_text(hint)}, got {_value_text(value)}", fix=f"write a TOML array: {where.prefix[-1]} = {json.dumps([value])}" if isinstance(value, str) else None)
+            raise where.error(f"expected {_type_text(hint)}, got {_value_text(value)}", fix=f"write a TOML array: {where.prefix[-1]} = {json.dumps([value])}" if isinstance(value, str) else _fix(hint, value, where))
         (item,) = get_args(hint)[:1]
         return tuple(_coerce(item, element, where.at(index)) for index, element in enumerate(value))
     if origin is Literal:
         if value not in get_args(hint):
-            raise where.error(f"{value!r} is not {_type_text(hint)}")
+            raise where.error(f"{value!r} is not {_type_text(hint)}", fix=_fix(hint, value, where))
         return value
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         shorthand = getattr(hint, "SHORTHAND", None)
         if isinstance(value, str) and shorthand:
             value = {shorthand: value}
         if not isinstance(value, dict):
-            raise where.error(f"expected a table, got {_value_text(value)}")
+            raise where.error(f"expected a table, got {_value_text(value)}", fix=_fix(hint, value, where))
         return from_table(hint, value, where)
     expected = {str: str, bool: bool, int: int}.get(hint)
     if expected is None:
         raise TypeError(f"unsupported setting type {hint!r}")
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise where.error(f"expected {_type_text(hint)}, got {_value_text(value)}")
+        raise where.error(f"expected {_type_text(hint)}, got {_value_text(value)}", fix=_fix(hint, value, where))
     return value
 
 

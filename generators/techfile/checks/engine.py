@@ -79,6 +79,8 @@ class Evaluation:
     outcomes: dict[str, RuleOutcome]
     release: Need | None
     needs: int
+    release_version: str | None = None
+    """The version of the release under evaluation (its role's ``version`` field)."""
 
 
 def find_release(corpus: Corpus, release_id: str | None) -> Need | None:
@@ -170,4 +172,5 @@ def evaluate(
         below = [outcomes[other].flagged for other in outcome.rule.builds_on if other in outcomes]
         if below:
             outcomes[rule_id] = replace(outcome, presupposed=frozenset().union(*below))
-    return Evaluation(sorted(ctx.findings, key=Finding.sort_key), rules, outcomes, release, len(corpus))
+    version = corpus.value(release, "version") if release is not None else None
+    return Evaluation(sorted(ctx.findings, key=Finding.sort_key), rules, outcomes, release, len(corpus), version)

@@ -87,7 +87,7 @@ def document(evaluation: Evaluation, catalogue_url: str) -> dict[str, Any]:
     return {
         "$schema": SCHEMA_ID,
         "tool": {"name": "techfile", "version": __version__},
-        "release": None if release is None else {"id": release.id, "version": release.get("version")},
+        "release": None if release is None else {"id": release.id, "version": evaluation.release_version},
         "summary": summary(evaluation),
         "rules": rules,
         "findings": [finding.as_dict() for finding in evaluation.findings],

@@ -103,16 +103,28 @@ def _appended(source: str, addition: str) -> str:
     return source + newline + addition.replace("\n", newline)
 
 
+def _strings_of_conf(path: Path) -> set[str]:
+    """The string constants of an existing conf.py; :class:`TechfileError` if it is not Python."""
+    try:
+        tree = ast.parse(_read_exact(path))
+    except SyntaxError as exc:
+        raise TechfileError(f"conf.py is not valid Python: {exc.msg}", path=path, line=exc.lineno, fix="fix it, then run techfile init again") from None
+    return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def _table_of_pyproject(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(_read_exact(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise TechfileError(f"pyproject.toml is not valid TOML: {exc}", path=path, fix="fix it, then run techfile init again") from None
+
+
 def _conf(root: Path, text: str) -> Action:
     path = root / "conf.py"
     if not path.exists():
         return _write_new(root, "conf.py", text)
     source = _read_exact(path)
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise TechfileError(f"conf.py is not valid Python: {exc.msg}", path=path, line=exc.lineno, fix="fix it, then run techfile init again") from None
-    named = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    named = _strings_of_conf(path)
     if "techfile.sphinxext" in named:
         return Action("unchanged", "conf.py", "already lists techfile.sphinxext")
     missing = tuple(name for name in EXTENSIONS if name not in named)
@@ -126,11 +138,7 @@ def _pyproject(root: Path, table: str) -> Action:
         write_atomic(path, table.lstrip("\n").encode("utf-8"))
         return Action("wrote", "pyproject.toml")
     source = _read_exact(path)
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise TechfileError(f"pyproject.toml is not valid TOML: {exc}", path=path, fix="fix it, then run techfile init again") from None
-    if "techfile" in data.get("tool", {}):
+    if "techfile" in _table_of_pyproject(path).get("tool", {}):
         return Action("unchanged", "pyproject.toml", "already has [tool.techfile]")
     write_atomic(path, _appended(source, table).encode("utf-8"))
     return Action("updated", "pyproject.toml", "appended [tool.techfile]; no other table touched")
@@ -149,6 +157,11 @@ def scaffold(root: Path, *, safety_class: str, documentation_level: str, project
     """Write the technical file's starting files into ``root``; what was done to each."""
     if not root.is_dir():
         raise TechfileError("no such folder", path=root, fix="create it, or run techfile init inside your repository")
+    # the two files init edits are read first: one it cannot read stops it before it writes anything
+    if (root / "conf.py").is_file():
+        _strings_of_conf(root / "conf.py")
+    if (root / "pyproject.toml").is_file():
+        _table_of_pyproject(root / "pyproject.toml")
     values = {
         "project": project,
         "safety_class": safety_class,

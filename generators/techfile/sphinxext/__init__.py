@@ -33,7 +33,7 @@ from sphinx.util import logging
 
 from techfile import __version__
 from techfile.errors import TechfileError
-from techfile.sphinxext.configure import compare_sources, configure, declaration_error
+from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
 from techfile.sphinxext.state import EnvData, build_state, evaluated
 
@@ -50,6 +50,7 @@ def evaluate(app: Sphinx, builder: Any = None) -> None:
     if state.project is None or state.declarations is None:
         return
     compare_sources(app, state.project)
+    check_catalogue(app, state.project)
     state.corpus = corpus_from_sphinx(app, state.project, state.declarations.model)
     try:
         state.evaluation = check_corpus(state.project, state.declarations, state.corpus)
@@ -76,7 +77,7 @@ def fill_views(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not view_nodes:
         return
     state = evaluated(app)
-    renderer = Renderer(app, docname, state.project.catalogue_doc) if state else None
+    renderer = Renderer(app, docname, catalogue_docname(app, state.project)) if state else None
     for node in view_nodes:
         if state is None or renderer is None:
             node.replace_self([nodes.warning("", nodes.paragraph(text="The traceability rules were not evaluated: see the errors of the build."))])
@@ -90,7 +91,7 @@ def write_findings(app: Sphinx, exception: Exception | None) -> None:
     state = evaluated(app)
     if exception is not None or state is None:
         return
-    catalogue = f"{state.project.catalogue_doc}.html"
+    catalogue = app.builder.get_target_uri(catalogue_docname(app, state.project)) if app.builder.format == "html" else f"{state.project.catalogue_doc}.html"
     text = json.dumps(document(state.evaluation, catalogue), indent=2, ensure_ascii=False) + "\n"
     Path(app.outdir, FINDINGS_FILE).write_text(text, encoding="utf-8")
 
@@ -132,6 +133,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("techfile-evidence", EvidenceDirective)
     # before sphinx-needs reads its configuration (its earliest handler runs at priority 10)
     app.connect("config-inited", configure, priority=5)
+    app.connect("builder-inited", log_pending)
     # after sphinx-needs has resolved links and run its own schema checks (priority 500)
     app.connect("write-started", evaluate, priority=800)
     app.connect("doctree-resolved", fill_views)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from sphinx.util import logging
 
 from techfile import resources
 from techfile.errors import TechfileError
-from techfile.project import SOURCE_SUFFIXES, Project, load_project
+from techfile.project import PYPROJECT, SOURCE_SUFFIXES, Project, Settings, load_project
 from techfile.sphinxext.state import build_state
 
 logger = logging.getLogger(__name__)
@@ -33,26 +35,49 @@ SUPPRESSED = ("sn_schema_violation.field_fail",)
 MYST_EXTENSIONS = ("colon_fence", "deflist")
 
 
-def declaration_error(error: TechfileError, consequence: str) -> None:
+@dataclass(frozen=True)
+class Message:
+    """A message found at ``config-inited``, logged once the environment exists.
+
+    Sphinx resolves a message's location through the environment, which
+    ``config-inited`` comes before; so these wait for ``builder-inited``.
+    """
+
+    error: bool
+    text: str
+    subtype: str
+    location: str | None
+
+
+def log_pending(app: Sphinx) -> None:
+    """``builder-inited``: log what ``config-inited`` found."""
+    pending = build_state(app).pending
+    while pending:
+        message = pending.pop(0)
+        (logger.error if message.error else logger.warning)(message.text, type="techfile", subtype=message.subtype, location=message.location)
+
+
+def declaration_error(error: TechfileError, consequence: str, pending: list[Message] | None = None) -> None:
+    """A broken declaration as the error ``techfile.declaration`` at its file and line (later, into ``pending``)."""
     location = f"{error.path}:{error.line}" if error.path and error.line else error.path
     message = error.message + (f" (fix: {error.fix})" if error.fix else "") + f"; {consequence}"
-    logger.error(message, type="techfile", subtype="declaration", location=location)
+    if pending is None:
+        logger.error(message, type="techfile", subtype="declaration", location=location)
+    else:
+        pending.append(Message(True, message, "declaration", location))
 
 
 def _set_by_user(config: Config, name: str) -> bool:
     return name in config._raw_config or name in config.overrides
 
 
-def _include_patterns(project: Project, srcdir: Path) -> list[str]:
+def _include_patterns(project: Project, srcdir: Path, pending: list[Message]) -> list[str]:
     """Sphinx include patterns (relative to the source folder) of the configured sources."""
     patterns = []
     for source in project.sources:
         relative = os.path.relpath(project.root / source, srcdir)
         if relative.startswith(".."):
-            logger.warning(
-                f"source folder {source!r} of [tool.techfile] is outside the Sphinx source folder {srcdir}; the build cannot read it",
-                type="techfile", subtype="config", location=str(project.pyproject),
-            )
+            pending.append(Message(False, f"source folder {source!r} of [tool.techfile] is outside the Sphinx source folder {srcdir}; the build cannot read it", "config", str(project.pyproject)))
             continue
         patterns.append("**" if relative == "." else f"{Path(relative).as_posix()}/**")
     root_doc = os.path.relpath(project.root / project.root_doc, srcdir)
@@ -60,13 +85,13 @@ def _include_patterns(project: Project, srcdir: Path) -> list[str]:
     return patterns
 
 
-def settings(project: Project, srcdir: Path, model_config: dict[str, Any]) -> dict[str, Any]:
+def settings(project: Project, srcdir: Path, model_config: dict[str, Any], pending: list[Message]) -> dict[str, Any]:
     """Every configuration value techfile sets, unless conf.py sets it."""
     root_doc = Path(os.path.relpath(project.root / project.root_doc, srcdir)).as_posix()
     return {
         **model_config,
         "root_doc": root_doc,
-        "include_patterns": _include_patterns(project, srcdir),
+        "include_patterns": _include_patterns(project, srcdir, pending),
         "needs_build_json": True,
         "needs_reproducible_json": True,
         "needs_flow_engine": "plantuml",
@@ -84,16 +109,26 @@ def _exclude_patterns(project: Project) -> list[str]:
     return patterns
 
 
-def _warn_root_doc(config: Config, ours: dict[str, Any]) -> None:
+def _warn_root_doc(config: Config, ours: dict[str, Any], pending: list[Message]) -> None:
+    conf = str(config._raw_config.get("__file__", "conf.py"))
     if _set_by_user(config, "root_doc") and config.root_doc != ours["root_doc"]:
-        logger.warning(
-            f"conf.py sets root_doc = {config.root_doc!r}; techfile reads [tool.techfile] root_doc ({ours['root_doc']!r}): set it there instead",
-            type="techfile", subtype="config", location=str(config._raw_config.get("__file__", "conf.py")),
-        )
+        pending.append(Message(False, f"conf.py sets root_doc = {config.root_doc!r}; techfile reads [tool.techfile] root_doc ({ours['root_doc']!r}): set it there instead", "config", conf))
     if _set_by_user(config, "myst_enable_extensions") and "colon_fence" not in config.myst_enable_extensions:
+        pending.append(Message(False, "myst_enable_extensions lacks colon_fence: techfile check reads ::: fences as directives, this build does not", "config", conf))
+
+
+def catalogue_docname(app: Sphinx, project: Project) -> str:
+    """The rule catalogue's docname in this build (``catalogue_doc`` is relative to the project root)."""
+    return Path(os.path.relpath(project.root / project.catalogue_doc, app.srcdir)).as_posix()
+
+
+def check_catalogue(app: Sphinx, project: Project) -> None:
+    """Findings link to the rule catalogue: say so when the build has no such page."""
+    if catalogue_docname(app, project) not in app.env.found_docs:
         logger.warning(
-            "myst_enable_extensions lacks colon_fence: techfile check reads ::: fences as directives, this build does not",
-            type="techfile", subtype="config", location=str(config._raw_config.get("__file__", "conf.py")),
+            f"findings link to the rule catalogue {project.catalogue_doc!r}, which is not a document of this build: "
+            "add a page with a {techfile-rules} directive there, or set [tool.techfile] catalogue_doc",
+            type="techfile", subtype="config", location=f"{project.relative(project.pyproject)}:{project.where('catalogue_doc').line or 1}",
         )
 
 
@@ -111,13 +146,40 @@ def compare_sources(app: Sphinx, project: Project) -> None:
     for path in sorted(checked - built):
         logger.warning(
             "techfile check reads this file, but this build does not (see include_patterns, exclude_patterns and source_suffix in conf.py)",
-            type="techfile", subtype="config", location=path,
+            type="techfile", subtype="config", location=f"{path}:1",
         )
     for path in sorted(built - checked):
         logger.warning(
             "this build reads this file, but techfile check does not (see sources and exclude in [tool.techfile]; it reads .md and .rst)",
-            type="techfile", subtype="config", location=path,
+            type="techfile", subtype="config", location=f"{path}:1",
         )
+
+
+def _apply(config: Config, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if not _set_by_user(config, name):
+            config[name] = value
+
+
+def _fallback_root_doc(app: Sphinx, config: Config) -> None:
+    """With ``[tool.techfile]`` refused, still point Sphinx at its root document.
+
+    Otherwise Sphinx looks for ``index`` and ends in a crash report that
+    hides the error that names the real problem.
+    """
+    for folder in (Path(app.confdir), *Path(app.confdir).parents):
+        pyproject = folder / PYPROJECT
+        if not pyproject.is_file():
+            continue
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("techfile")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return
+        if isinstance(table, dict):
+            root_doc = table.get("root_doc", Settings.root_doc)
+            if isinstance(root_doc, str):
+                _apply(config, {"root_doc": Path(os.path.relpath(folder / root_doc, app.srcdir)).as_posix()})
+            return
 
 
 def configure(app: Sphinx, config: Config) -> None:
@@ -131,18 +193,23 @@ def configure(app: Sphinx, config: Config) -> None:
     app.add_css_file("techfile.css")
     try:
         project = load_project(Path(app.confdir))
-        model = load_need_model(project.declaration("need_model"))
     except TechfileError as error:
-        declaration_error(error, "techfile configures no need type and evaluates no rule")
+        declaration_error(error, "techfile configures nothing and evaluates no rule", state.pending)
+        _fallback_root_doc(app, config)
         return
     state.project = project
-    ours = settings(project, Path(app.srcdir), model.sphinx_needs_config())
-    for name, value in ours.items():
-        if not _set_by_user(config, name):
-            config[name] = value
+    try:
+        model_config = load_need_model(project.declaration("need_model")).sphinx_needs_config()
+    except TechfileError as error:
+        declaration_error(error, "techfile configures no need type and evaluates no rule", state.pending)
+        model_config = None
+    ours = settings(project, Path(app.srcdir), model_config or {}, state.pending)
+    _apply(config, ours)
     config.exclude_patterns = [*config.exclude_patterns, *(p for p in _exclude_patterns(project) if p not in config.exclude_patterns)]
-    _warn_root_doc(config, ours)
+    _warn_root_doc(config, ours, state.pending)
+    if model_config is None:
+        return
     try:
         state.declarations = load_declarations(project)
     except TechfileError as error:
-        declaration_error(error, "no traceability rule is evaluated")
+        declaration_error(error, "no traceability rule is evaluated", state.pending)

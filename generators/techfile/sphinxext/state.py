@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from techfile.checks.run import Declarations
     from techfile.corpus import Corpus, Need
     from techfile.project import Project
+    from techfile.sphinxext.configure import Message
 
 
 @dataclass
@@ -33,6 +34,8 @@ class BuildState:
     declarations: Declarations | None = None
     corpus: Corpus | None = None
     evaluation: Evaluation | None = None
+    pending: list[Message] = field(default_factory=list)
+    """Messages of ``config-inited``, logged at ``builder-inited``."""
 
 
 def build_state(app: Sphinx) -> BuildState:
