@@ -11,15 +11,21 @@ from pathlib import Path
 
 import pytest
 from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace
 
 from miniproject import Mini, default
 from sphinxbuild import MINIMAL_CONF, add_sphinx_files, sphinx_build
 
 
 def sphinx_app(root: Path) -> tuple[Sphinx, str]:
-    """A Sphinx application on ``root``, configured but not built, and what it logged."""
+    """A Sphinx application on ``root``, configured but not built, and what it logged.
+
+    Made inside docutils_namespace, as sphinx-build does, so the directives and
+    roles it registers do not outlive it in docutils' global registries.
+    """
     log = io.StringIO()
-    app = Sphinx(str(root), str(root), str(root / "_build" / "dummy"), str(root / "_build" / "doctrees"), "dummy", status=None, warning=log, freshenv=True)
+    with docutils_namespace():
+        app = Sphinx(str(root), str(root), str(root / "_build" / "dummy"), str(root / "_build" / "doctrees"), "dummy", status=None, warning=log, freshenv=True)
     return app, log.getvalue()
 
 

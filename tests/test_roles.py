@@ -1,5 +1,6 @@
 """Roles, not names: a reStructuredText sphinx-needs project in the style of
-an existing one (types ``req``, ``spec``, ``test``, ``risk``, ``mitigation``;
+an existing one (types ``req``, ``spec``, ``test``, ``risk``, ``risk-mitigation``, prefixes
+like ``_``;
 the generic ``links`` and a ``tests`` link; conf.py in ``docs/``, as
 sphinx-quickstart lays it out) maps its types to techfile's roles and gets
 the built-in checks on its own needs, and "not applicable" for what it lacks.
@@ -38,7 +39,7 @@ fields = ["priority", "verify_by", "verify_note"]
 
 [types.test]
 title = "Test case"
-prefix = "T_"
+prefix = "_"
 id_pattern = "^T_[0-9]+$"
 fields = ["level"]
 
@@ -48,7 +49,7 @@ prefix = "RISK_"
 id_pattern = "^RISK_[0-9]+$"
 fields = ["sev", "occ", "accepted_because"]
 
-[types.mitigation]
+[types.risk-mitigation]
 title = "Mitigation"
 prefix = "M_"
 id_pattern = "^M_[0-9]+$"
@@ -76,7 +77,7 @@ description = "New hazards."
 [links.links]
 outgoing = "links outgoing"
 incoming = "links incoming"
-from = ["spec", "req", "test", "mitigation"]
+from = ["spec", "req", "test", "risk-mitigation"]
 to = ["*"]
 
 [links.tests]
@@ -88,13 +89,13 @@ to = ["req", "spec"]
 [links.reduces]
 outgoing = "reduces"
 incoming = "is reduced by"
-from = ["mitigation"]
+from = ["risk-mitigation"]
 to = ["risk"]
 
 [roles]
 system_requirement = "req"
 test_specification = "test"
-risk_control = "mitigation"
+risk_control = "risk-mitigation"
 
 [roles.software_requirement]
 types = ["spec"]
@@ -169,7 +170,7 @@ Risks
    :sev: serious
    :occ: remote
 
-.. mitigation:: Rate limit in firmware
+.. risk-mitigation:: Rate limit in firmware
    :id: M_1
    :reduces: RISK_1
    :option: protective_measure

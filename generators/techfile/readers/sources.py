@@ -50,7 +50,8 @@ def source_files(project: Project) -> list[Path]:
 def _need_from_options(model: NeedModel, corpus: Corpus, directive: Directive, path: str) -> Need | None:
     need_type = model.types[directive.name]
     options = directive.options
-    if options.get("delete", "").lower() in {"true", "yes", "1"}:
+    # sphinx-needs drops the need for a bare `:delete:` too (a flag), and for any true value
+    if "delete" in options and options["delete"].strip().lower() in {"", "true", "yes", "1"}:
         return None
     fields: dict[str, str] = {}
     links: dict[str, tuple[str, ...]] = {}
