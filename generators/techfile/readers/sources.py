@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import ub_needs_exchange
 
@@ -20,6 +19,7 @@ from techfile.model.needmodel import NeedModel
 from techfile.project import SOURCE_SUFFIXES, Project
 from techfile.readers import myst, rst
 from techfile.readers.directive import Directive
+from techfile.readers.records import need_from_record
 
 # Options every need directive takes besides the model's fields and links.
 CORE_OPTIONS = frozenset(
@@ -74,35 +74,6 @@ def _need_from_options(model: NeedModel, corpus: Corpus, directive: Directive, p
     if content:
         fields["content"] = content
     return need
-
-
-def need_from_record(model: NeedModel, record: dict[str, Any], path: str, line: int) -> Need | None:
-    """A need from a needs.json record (generated evidence or an exchange file)."""
-    need_type = model.types.get(str(record.get("type", "")))
-    if need_type is None:
-        return None
-    fields = {name: str(record[name]) for name in need_type.fields if record.get(name) not in (None, "", [])}
-    if record.get("status"):
-        fields["status"] = str(record["status"])
-    if record.get("content"):
-        fields["content"] = str(record["content"])
-    links = {}
-    for name in need_type.links:
-        value = record.get(name) or []
-        targets = normalise_links(value.split(",") if isinstance(value, str) else value)
-        if targets:
-            links[name] = targets
-    source_file = fields.get("source_file")
-    source_line = fields.get("source_line")
-    return Need(
-        str(record["id"]),
-        need_type.directive,
-        str(record.get("title", "")),
-        source_file or path,
-        int(source_line) if source_file and source_line and source_line.isdigit() else line,
-        fields,
-        links,
-    )
 
 
 def _import_file(project: Project, model: NeedModel, corpus: Corpus, target: Path, where: str, line: int, options: dict[str, str]) -> None:

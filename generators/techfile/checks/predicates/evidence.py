@@ -1,0 +1,1 @@
+"""Generated evidence is what its generator made from its source file."""
