@@ -56,7 +56,7 @@ lint: setup ## ruff and mypy (strict on the package): no finding allowed
 	$(VENV)/bin/mypy
 
 test: setup lint ## lint, then all tests: the slow end-to-end builds and the installed-wheel tests included
-	$(PY) -m pytest -m "slow or not slow"
+	TECHFILE_PARITY_EXAMPLES=200 $(PY) -m pytest -m "slow or not slow"
 
 serve: setup ## live preview for writers
 	$(VENV)/bin/sphinx-autobuild -b html . _build/serve --watch schemas --ignore '_build/*'

@@ -96,3 +96,41 @@ def test_risk_matrix_classifies() -> None:
     assert matrix.classify("critical", "improbable").key == "acceptable"
     assert matrix.classify("serious", "occasional").key == "alarp"
     assert matrix.classify("serious", None) is None
+
+
+def test_key_lines_skip_multi_line_values_and_read_quoted_keys() -> None:
+    """Lines inside a multi-line string or array are values, not keys or headers; quoted and dotted keys are keys."""
+    from techfile.tomlfile import KeyLines
+
+    lines = KeyLines(
+        'description = """\n[types.fake]\nfake = 1\n"""\n'  # 1-4
+        'fields = [\n  "a",\n  ["b"]\n]\n'  # 5-8
+        '[types."sys.arch"]\n'  # 9
+        '"odd key" = 1\n'  # 10
+        "validate.local = { required = [] }\n"  # 11
+        "[[rules]]\n[rules.validate.network.verifies]\nminContains = 1\n"  # 12-14
+    )
+    assert ("types", "fake") not in lines.lines and ("fake",) not in lines.lines and ("b",) not in lines.lines
+    assert lines.line_of(("fields", 1)) == 5
+    assert lines.line_of(("types", "sys.arch", "odd key")) == 10
+    assert lines.line_of(("types", "sys.arch", "validate", "local", "required")) == 11
+    assert lines.line_of(("rules", 0, "validate")) == 13  # implied by the header below it
+    assert lines.line_of(("rules", 0, "validate", "network", "verifies", "minContains")) == 14
+
+
+def test_not_utf8_names_the_line_of_the_byte(tmp_path: Path) -> None:
+    from techfile.tomlfile import decode
+
+    with pytest.raises(TechfileError) as error:
+        decode(b'a = 1\nb = "ok"\nc = "\xc3("\n', tmp_path / "x.toml")
+    assert (error.value.line, error.value.fix) == (3, "save the file as UTF-8")
+    assert error.value.message == "byte 0xc3 at column 6 is not UTF-8 (invalid continuation byte)"
+
+
+def test_field_values_are_checked_as_sphinx_needs_checks_them() -> None:
+    """Formats are validated and patterns are Rust regular expressions, in techfile check as in sphinx-needs."""
+    from techfile.checks.schema_eval import matches
+
+    date = {"type": "string", "format": "date"}
+    assert matches(date, "2026-01-31") and not matches(date, "2026-02-31")
+    assert matches({"type": "string", "pattern": r"^\p{Lu}"}, "Été")

@@ -139,3 +139,15 @@ def test_removing_the_only_test_of_a_class_b_requirement_fails(example: tuple[Pa
     assert build.status == 1
     assert f"needs/software_requirements.md:{line}: WARNING: SWR_008: no test specification or automated test verifies it (IEC 62304 5.7.1 a;" in build.output
     assert "[techfile.R04]" in build.output
+
+
+def test_techfile_needs_equals_the_builds_needs_json(example: tuple[Path, Build], tmp_path: Path) -> None:
+    """What techfile check reads is what sphinx-needs records, need for need (tests/test_parity.py proves it on generated trees)."""
+    from test_parity import differences
+
+    root, build = example
+    done = techfile(root, "needs", "-o", str(tmp_path / "needs.json"))
+    assert done.returncode == 0, done.stderr
+    ours = json.loads((tmp_path / "needs.json").read_text())["versions"][""]["needs"]
+    theirs = json.loads((build.outdir / "needs.json").read_text())["versions"][""]["needs"]
+    assert len(ours) > 250 and differences(ours, theirs) == []

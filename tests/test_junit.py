@@ -157,6 +157,8 @@ BAD = {
     "truncated-pytest.xml": r"truncated-pytest.xml:\d+: not well-formed XML",
     "empty.xml": "file is empty",
     "not-junit-pom.xml": r"not-junit-pom.xml:2: root element <project> is not",
+    "no-testcase-undeclared.xml": r"no-testcase-undeclared.xml:2: the report holds no <testcase> and does not declare tests=\"0\"",
+    "no-testcase-declares-tests.xml": r"no-testcase-declares-tests.xml:2: the report holds no <testcase> and does not declare tests=\"0\"",
 }
 
 
@@ -217,3 +219,58 @@ def test_command_without_files_needs_a_job(tmp_path: Path, capsys: pytest.Captur
     (tmp_path / "pyproject.toml").write_text("[tool.techfile]\n")
     assert main(["junit", "--project", str(tmp_path)]) == 2
     assert "no [[tool.techfile.junit]] job" in capsys.readouterr().err
+
+
+ENGINES = FIXTURES / "junit5" / "engines"
+
+
+@pytest.mark.parametrize("name", ["TEST-junit-vintage.xml", "TEST-junit-platform-suite.xml"])
+def test_report_of_an_engine_that_ran_no_test_is_an_empty_run(name: str) -> None:
+    assert needs_of(ENGINES / name) == []
+
+
+def test_junit5_reports_folder_reads_as_a_whole() -> None:
+    """The launcher's one report per engine: Jupiter's cases, and the empty runs of the others."""
+    whole = needs_of(*sorted(ENGINES.glob("TEST-*.xml")))
+    expected = EXPECTED["junit5/TEST-junit-jupiter.xml"]
+    counts = Counter(n.fields["result"] for n in whole)
+    assert len(whole) == expected["tests"] == 13
+    assert (counts["passed"], counts["failed"], counts["error"], counts["skipped"]) == (expected["passed"], expected["failed"], expected["error"], expected["skipped"])
+    assert {n.fields["source_file"] for n in whole} == {"tests/fixtures/junit/junit5/engines/TEST-junit-jupiter.xml"}
+
+
+def test_command_notes_the_empty_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "junit.json"
+    status = main(["junit", *(str(p) for p in sorted(ENGINES.glob("TEST-*.xml"))), "-o", str(output), "--project", str(REPO)])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert 'junit5/engines/TEST-junit-vintage.xml records a run of no test (tests="0")' in out
+    assert 'junit5/engines/TEST-junit-platform-suite.xml records a run of no test (tests="0")' in out
+    assert "13 results (6 passed, 3 failed, 1 error, 3 skipped)" in out
+    document = json.loads(output.read_text())
+    assert len(document["versions"][document["current_version"]]["needs"]) == 13
+
+
+def _project_with_jobs(root: Path, jobs: list[tuple[str, list[str]]]) -> None:
+    root.mkdir()
+    tables = "".join(f'\n[[tool.techfile.junit]]\noutput = "{output}"\ninputs = {json.dumps(inputs)}\n' for output, inputs in jobs)
+    (root / "pyproject.toml").write_text("[tool.techfile]\n" + tables)
+
+
+@pytest.mark.parametrize("bad", ["bad/truncated-pytest.xml", "bad/no-testcase-undeclared.xml"])
+def test_job_whose_second_input_is_bad_writes_nothing(tmp_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "project"
+    _project_with_jobs(root, [("out/junit.json", [str(FIXTURES / "pytest/pytest-xunit1.xml"), str(FIXTURES / bad)])])
+    (root / "out").mkdir()
+    (root / "out" / "junit.json").write_bytes(b"previous output\n")
+    assert main(["junit", "--project", str(root), "--software-version", "1.0.0", "--commit", "abc"]) == 2
+    assert Path(bad).name in capsys.readouterr().err
+    assert (root / "out" / "junit.json").read_bytes() == b"previous output\n"
+
+
+def test_bad_input_in_a_later_job_leaves_the_earlier_job_unwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "project"
+    _project_with_jobs(root, [("first.json", [str(FIXTURES / "jest/jest-junit.xml")]), ("second.json", [str(FIXTURES / "bad/empty.xml")])])
+    assert main(["junit", "--project", str(root), "--software-version", "1.0.0", "--commit", "abc"]) == 2
+    assert "empty.xml" in capsys.readouterr().err
+    assert not (root / "first.json").exists() and not (root / "second.json").exists()

@@ -11,8 +11,12 @@ from collections.abc import Callable
 
 import pytest
 
-from miniproject import MODEL, Mini, component, default, pyproject, result, waiver
+from miniproject import MODEL, REPO, Mini, component, default, pyproject, result, waiver
 from techfile.checks.rules import load_rules
+from techfile.evidence.interface import EvidenceNeed
+from techfile.evidence.junit.mapping import Run, Specs
+from techfile.evidence.junit.settings import JUnitInput, JUnitJob
+from techfile.evidence.junit.source import JUnitSource
 
 Mutation = Callable[[Mini], None]
 
@@ -162,6 +166,17 @@ def _missing_evidence(m: Mini) -> None:
     index.write_text(index.read_text() + "\n```{techfile-evidence}\n```\n")
 
 
+def _edited_evidence(m: Mini) -> None:
+    """The results of a real report, one failed result hand-edited to passed (the report named by its absolute path)."""
+    report = REPO / "tests" / "fixtures" / "junit" / "pytest" / "pytest-xunit1.xml"
+    generated = JUnitSource(JUnitJob("junit.json", (JUnitInput(str(report), "unit"),)), m.root, Specs({}, lambda i: False), Run("1.0.0", "abc")).read()
+    edited = [
+        EvidenceNeed(n.id, n.role, n.title, n.content, {**n.fields, "result": "passed"}, n.links) if n.fields.get("case") == "test_assertion_fails" else n
+        for n in generated
+    ]
+    m.results = [result(), *edited]
+
+
 # rule -> (mutation, need the finding is about (None: project level), text in the message)
 FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "N01": (_bad_id, "UN_1", "does not match"),
@@ -174,6 +189,7 @@ FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "N08": (_waiver_unknown_rule, "WAIVER_001", "R99"),
     "N09": (_stale_waiver, "WAIVER_001", "has no such gap"),
     "N10": (_missing_evidence, None, "needs/generated/junit.json does not exist yet"),
+    "N11": (_edited_evidence, "RES_TEST_DEVICE_TEST_ASSERTION_FAILS_B5AD1E41FF", "result is 'passed', the file gives 'failed'"),
     "R01": (_no_derivation, "SWR_001", "derives from no"),
     "R02": (_uncovered_system_requirement, "SYS_002", "no software requirement"),
     "R04": (_unverified, "SWR_001", "verifies it"),

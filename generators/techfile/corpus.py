@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from techfile.errors import TechfileError
 from techfile.model.needmodel import SAFETY_CLASSES, NeedModel
 from techfile.model.roles import Relation, Role
 
@@ -32,6 +33,10 @@ class Need:
     """Model fields with a non-empty value, plus ``status`` and ``content`` when set."""
     links: dict[str, tuple[str, ...]]
     """Outgoing links per link type, sorted, without duplicates."""
+    origin: tuple[str, int] | None = None
+    """Where sphinx-needs places the need, when not at ``path:line``: (the including
+    document, the line) for a need in an included file, (the importing document,
+    the directive's line) for an imported one."""
 
     def get(self, name: str) -> str | None:
         return self.fields.get(name)
@@ -68,6 +73,8 @@ class Corpus:
     """(path, line, type) of needs written without an ID."""
     evidence: list[EvidenceImport] = field(default_factory=list)
     """The ``techfile-evidence`` imports of configured evidence files."""
+    problems: list[TechfileError] = field(default_factory=list)
+    """Sources the reader refused (bad input), each with its location."""
 
     def add(self, need: Need) -> None:
         first = self.needs.get(need.id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from techfile import resources
+from techfile import resources, tomlfile
 from techfile.errors import TechfileError
 from techfile.settings import Where, from_table, reference, setting
 from techfile.tomlfile import KeyLines
@@ -44,14 +44,14 @@ class Settings:
     need_model: str = setting(resources.DEFAULT, help='The need model: `"techfile:default"` or a TOML file of the project (which may `extends = "techfile:default"`).')
     trace_rules: str = setting(resources.DEFAULT, help='The traceability rules: `"techfile:default"` or a TOML file of the project (which may extend the default).')
     risk_matrix: str = setting(resources.DEFAULT, help='The ISO 14971 risk acceptability matrix: `"techfile:default"` or a TOML file of the project.')
-    sources: tuple[str, ...] = setting(("docs", "needs"), help="Folders of the technical file's sources (`.md` and `.rst`); the Sphinx build includes exactly these.", check=_folders)
+    sources: tuple[str, ...] = setting(("docs", "needs"), help="Folders of the technical file's sources (`.md` and `.rst`); the Sphinx build includes exactly these.", check=_folders, fix='list folders relative to the project root: sources = ["docs", "needs"]')
     exclude: tuple[str, ...] = setting(
         ("_build", ".venv", "venv", ".git", ".tox", ".nox", "node_modules"),
         help="Folders never read as sources, wherever they are under a source folder (a name) or where they are (a path).",
     )
-    root_doc: str = setting("docs/index", help="The root document (its name without suffix); project-level findings are placed in it.", check=_relative_path)
+    root_doc: str = setting("docs/index", help="The root document (its name without suffix); project-level findings are placed in it.", check=_relative_path, fix='write its path relative to the project root, without suffix: root_doc = "docs/index"')
     release: str | None = setting(None, help="ID of the release under evaluation; without it, the only release need. Must exist.")
-    catalogue_doc: str = setting("docs/rules", help="Document holding the `{techfile-rules}` catalogue, where every finding links to.", check=_relative_path)
+    catalogue_doc: str = setting("docs/rules", help="Document holding the `{techfile-rules}` catalogue, where every finding links to.", check=_relative_path, fix='write its path relative to the project root, without suffix: catalogue_doc = "docs/rules"')
     catalogue_url: str | None = setting(None, help="The catalogue page as a reader of `techfile check` output opens it.", shown_default='"_build/html/<catalogue_doc>.html"')
     extra: dict[str, Any] = field(default_factory=dict)
     """The evidence kinds' own tables, validated by each kind."""
@@ -146,18 +146,26 @@ class Project:
         return f"{self.root_doc}{SOURCE_SUFFIXES[0]}"
 
 
+def _has_table(pyproject: Path) -> bool:
+    """Whether ``pyproject`` has a [tool.techfile] table, or was meant to (it does not parse, but names one)."""
+    try:
+        data = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return b"[tool.techfile" in pyproject.read_bytes()  # its own error, at its line, follows
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "techfile" in tool
+
+
 def find_root(start: Path | None = None) -> Path:
     """The nearest directory at or above ``start`` whose pyproject.toml has [tool.techfile]."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         pyproject = candidate / PYPROJECT
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-                data = {"tool": {"techfile": {}}} if "[tool.techfile" in pyproject.read_bytes().decode("utf-8", "replace") else {}
-            if "techfile" in data.get("tool", {}):
+        try:
+            if pyproject.is_file() and _has_table(pyproject):
                 return candidate
+        except OSError:
+            continue  # unreadable: not the project's
     raise TechfileError(
         "no pyproject.toml with a [tool.techfile] table here or above",
         path=here,
@@ -181,14 +189,11 @@ def _evidence_table(key: str, value: Any, where: Where) -> Any:
 def load_project(root: Path | None = None) -> Project:
     root = find_root(root)
     path = root / PYPROJECT
-    text = path.read_text(encoding="utf-8")
-    try:
-        table: dict[str, Any] = tomllib.loads(text)["tool"]["techfile"]
-    except tomllib.TOMLDecodeError as exc:
-        raise TechfileError(f"not valid TOML: {exc}", path=path) from None
+    data, text = tomlfile.read(path)
     lines = KeyLines(text)
+    table = data["tool"]["techfile"]
     if not isinstance(table, dict):
-        raise TechfileError("[tool.techfile] is not a table", path=path)
+        raise TechfileError("tool.techfile is not a table", path=path, line=lines.line_of(TABLE) or 1, fix="write it as a table: [tool.techfile]")
     from techfile.evidence.registry import kinds
 
     settings = from_table(Settings, table, Where(path, lines, TABLE), extra=_evidence_table, extra_keys=tuple(kinds()))

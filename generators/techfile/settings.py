@@ -27,9 +27,10 @@ Check = Callable[[Any], str | None]
 """Extra validation of a value: returns what is wrong, or None."""
 
 
-def setting(default: Any = dataclasses.MISSING, *, help: str, check: Check | None = None, shown_default: str | None = None) -> Any:
-    """A field of a settings dataclass: its default, its documentation and an optional extra check."""
-    metadata = {"help": help, "check": check, "shown_default": shown_default}
+def setting(default: Any = dataclasses.MISSING, *, help: str, check: Check | None = None, fix: str | None = None, shown_default: str | None = None) -> Any:
+    """A field of a settings dataclass: its default, its documentation and an optional extra check
+    (with ``fix``, how to write a value it refuses)."""
+    metadata = {"help": help, "check": check, "fix": fix, "shown_default": shown_default}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple for a sequence default")
     return dataclasses.field(default=default, metadata=metadata)
@@ -162,7 +163,7 @@ def from_table(
             check: Check | None = declared[key].metadata.get("check")
             problem = check(values[key]) if check else None
             if problem:
-                raise spot.error(problem)
+                raise spot.error(problem, fix=declared[key].metadata.get("fix") or f"see `techfile config` for {key}")
             continue
         handled = extra(key, value, spot) if extra else None
         if handled is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from techfile.checks.findings import Finding, Gap
@@ -34,6 +35,8 @@ class Context:
     rules: dict[str, TraceRule]
     release: Need | None
     project_location: tuple[str, int]
+    root: Path | None = None
+    """The project root, which the paths of needs and of evidence files are relative to."""
     dicts: NeedDicts = field(init=False)
     findings: list[Finding] = field(default_factory=list)
     _memo: dict[str, Any] = field(default_factory=dict)
@@ -153,11 +156,12 @@ def evaluate(
     *,
     release: Need | None = None,
     project_location: tuple[str, int] = ("index.md", 1),
+    root: Path | None = None,
 ) -> Evaluation:
     """All findings of all applicable rules, waived ones marked, sorted by location."""
     from techfile.checks.predicates import CHECKS
 
-    ctx = Context(corpus, corpus.model, matrix, rules, release, project_location)
+    ctx = Context(corpus, corpus.model, matrix, rules, release, project_location, root)
     accepted = _waivers(ctx)
     applicable = [rule for rule in rules.values() if rule.applicable]
     late = [rule for rule in applicable if rule.check and CHECKS[rule.check].after_findings]

@@ -12,19 +12,22 @@ catalogue page and in the findings report; neither is evaluated.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from techfile.checks.conditions import Needs, resolve_select, resolve_validate
 from techfile.errors import TechfileError
+from techfile.model.jsonschemas import condition_problem
 from techfile.model.layers import Layer, load_layers
 from techfile.model.needmodel import NeedModel
 from techfile.model.roles import Relation, Role
 from techfile.settings import Where
+
+if TYPE_CHECKING:
+    from techfile.checks.predicates.registry import Check
 
 SCHEMA = "trace_rules.schema.json"
 ALL_TYPES = "*"
@@ -92,44 +95,111 @@ class TraceRule:
         return self.status is RuleStatus.APPLICABLE
 
 
-def merge(layers: list[Layer]) -> tuple[list[dict[str, Any]], dict[str, Where], dict[str, tuple[str, Where]]]:
+@dataclass(frozen=True)
+class Written:
+    """A rule as its layers wrote it: the merged keys, and where each key was last written.
+
+    An error about a key names the layer that wrote it, not the last layer
+    that touched the rule (which may only have changed its severity).
+    """
+
+    spec: dict[str, Any]
+    where: Where
+    """The rule's table in the last layer that wrote any of its keys."""
+    keys: dict[str, Where] = field(default_factory=dict)
+    """Per key, the rule's table in the layer that wrote it last."""
+
+    def at(self, key: str | None = None) -> Where:
+        """Where ``key`` is written (the rule's table when it is not written)."""
+        if key is None:
+            return self.where
+        return self.keys.get(key, self.where).at(key)
+
+
+def merge(layers: list[Layer]) -> tuple[list[Written], dict[str, tuple[str, Where]]]:
     """Rules in declaration order (a later layer's rule of the same ID overrides key by key),
-    where each was last written, and the disabled rules with their reasons."""
-    rules: dict[str, dict[str, Any]] = {}
-    origins: dict[str, Where] = {}
+    with where each key was written, and the disabled rules with their reasons.
+
+    Each layer's own schemas (``select``, ``validate``) are checked where it writes them.
+    """
+    rules: dict[str, Written] = {}
     disabled: dict[str, tuple[str, Where]] = {}
-    for layer in layers:
+    for depth, layer in enumerate(layers):
         for index, spec in enumerate(layer.data.get("rules", ())):
             where = layer.where("rules", index)
-            if spec["id"] in rules and layer.path == origins[spec["id"]].path:
-                raise where.at("id").error(f"rule {spec['id']}: is declared twice", fix="give each rule its own ID", keyed=False)
-            rules.setdefault(spec["id"], {}).update(spec)
-            origins[spec["id"]] = where
+            rule_id = spec["id"]
+            if rule_id in rules and layer.path == rules[rule_id].where.path:
+                raise where.at("id").error(f"rule {rule_id}: is declared twice", fix="give each rule its own ID", keyed=False)
+            if rule_id not in rules and depth > 0 and any(key not in spec for key in REQUIRED_KEYS):
+                raise where.at("id").error(
+                    f"rule {rule_id}: the files this one extends declare no rule {rule_id} to override, and a new rule declares {', '.join(REQUIRED_KEYS)}",
+                    fix=_either(_closest(rule_id, list(rules)), "declare the whole rule"),
+                    keyed=False,
+                )
+            _check_conditions(spec, where)
+            written = rules.get(rule_id) or Written({}, where)
+            rules[rule_id] = Written({**written.spec, **spec}, where, {**written.keys, **dict.fromkeys(spec, where)})
         for rule_id, reason in layer.data.get("disable", {}).items():
             disabled[rule_id] = (reason, layer.where("disable", rule_id))
-    return list(rules.values()), origins, disabled
+    return list(rules.values()), disabled
+
+
+def _conditions(spec: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(key path under the rule, schema) of every JSON schema a rule writes."""
+    if "select" in spec:
+        yield ("select",), spec["select"]
+    if "validate" in spec:
+        yield from _locals(spec["validate"], ("validate",))
+
+
+def _locals(validate: dict[str, Any], at: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if "local" in validate:
+        yield (*at, "local"), validate["local"]
+    for direction in ("network", "network_back"):
+        for relation, spec in validate.get(direction, {}).items():
+            for part in ("items", "contains"):
+                if part in spec:
+                    yield from _locals(spec[part], (*at, direction, relation, part))
+
+
+def _check_conditions(spec: dict[str, Any], where: Where) -> None:
+    """Every schema of a rule is one techfile and sphinx-needs can evaluate, or an error at its line."""
+    for path, schema in _conditions(spec):
+        problem = condition_problem(schema)
+        if problem is not None:
+            inside = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.path).lstrip(".")
+            raise where.at(*path, *problem.path).error(
+                f"rule {spec['id']}: {'.'.join(path)} is not a valid JSON schema: {inside + ': ' if inside else ''}{problem.message}", fix=problem.fix, keyed=False
+            )
 
 
 def load_rules(path: Path, model: NeedModel) -> dict[str, TraceRule]:
     """Rules by ID, in declaration order, resolved against ``model``."""
     from techfile.checks.predicates import CHECKS  # the registry imports the engine's types
 
-    specs, origins, disabled = merge(load_layers(path, "trace_rules", SCHEMA))
+    written, disabled = merge(load_layers(path, "trace_rules", SCHEMA))
     rules: dict[str, TraceRule] = {}
-    for spec in specs:
-        rule = _rule(spec, origins[spec["id"]], model, CHECKS)
+    origins: dict[str, Where] = {}
+    for entry in written:
+        rule = _rule(entry, model, CHECKS)
         if rule.id in disabled:
             reason, _ = disabled[rule.id]
             rule = TraceRule(**{**rule.__dict__, "status": RuleStatus.DISABLED, "reason": reason})
         rules[rule.id] = rule
+        origins[rule.id] = entry.at("builds_on")
     for rule in rules.values():
         for other in rule.builds_on:
             if other not in rules:
-                raise origins[rule.id].error(f"rule {rule.id}: builds on rule {other}, which is not declared", fix=_closest(other, list(rules)), keyed=False)
+                raise origins[rule.id].error(f"rule {rule.id}: builds on rule {other}, which is not declared", fix=_closest(other, list(rules)) or "name a declared rule", keyed=False)
     for rule_id, (_, where) in disabled.items():
         if rule_id not in rules:
-            raise where.error(f"disables rule {rule_id}, which is not declared", fix=_closest(rule_id, list(rules)), keyed=False)
+            raise where.error(f"disables rule {rule_id}, which is not declared", fix=_closest(rule_id, list(rules)) or "name a declared rule", keyed=False)
     return rules
+
+
+def _either(close: str | None, otherwise: str) -> str:
+    """The closest name, if any, then what else to do."""
+    return f"{close} Otherwise, {otherwise}" if close else otherwise
 
 
 def _closest(name: str, known: list[str]) -> str | None:
@@ -137,26 +207,27 @@ def _closest(name: str, known: list[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def _rule(spec: dict[str, Any], where: Where, model: NeedModel, checks: dict[str, Any]) -> TraceRule:
+def _rule(written: Written, model: NeedModel, checks: dict[str, Check]) -> TraceRule:
+    spec, where = written.spec, written.where
     rule_id = spec["id"]
 
     def fail(message: str, key: str | None = None, fix: str | None = None) -> TechfileError:
-        spot = where.at(key) if key and where.lines.line_of((*where.prefix, key)) else where
-        return spot.error(f"rule {rule_id}: {message}", fix=fix, keyed=False)
+        return written.at(key).error(f"rule {rule_id}: {message}", fix=fix, keyed=False)
 
     for key in REQUIRED_KEYS:
         if key not in spec:
             raise fail(f"declares no {key}", fix=f"add {key} = ...")
     if "check" in spec and "validate" in spec:
-        raise fail("has both check and validate", "check", "a rule has one condition")
+        later = max(("check", "validate"), key=lambda k: written.keys[k] is where)
+        raise fail("has both check and validate", later, "a rule has one condition: to change the condition of a rule you extend, disable it and declare a new rule")
     if "check" not in spec and "validate" not in spec:
-        raise fail("has neither check nor validate", fix="give the rule a condition")
+        raise fail("has neither check nor validate", fix="give the rule a condition: check = ... or [rules.validate]")
     roles_map = model.roles
     roles: list[Role] = []
     for name in spec.get("roles", ()):
         role = Role.named(name)
         if role is None:
-            raise fail(f"selects unknown role {name!r}", "roles", _closest(name, [r.value for r in Role]))
+            raise fail(f"selects unknown role {name!r}", "roles", _closest(name, [r.value for r in Role]) or f"use one of {', '.join(r.value for r in Role)}")
         roles.append(role)
     types: list[str] = []
     for need_type in spec.get("types", ()):
@@ -167,22 +238,22 @@ def _rule(spec: dict[str, Any], where: Where, model: NeedModel, checks: dict[str
         raise fail("selects both roles and types", "types", "select by roles, or by the project's own types")
     check = spec.get("check")
     if check is not None and check not in checks:
-        raise fail(f"names unknown check {check!r}", "check", f"use one of {sorted(checks)}")
-    if "select" in spec:
-        try:
-            jsonschema.Draft202012Validator.check_schema(spec["select"])
-        except jsonschema.SchemaError as exc:
-            raise fail(f"select is not a valid JSON schema: {exc.message}", "select") from None
+        raise fail(f"names unknown check {check!r}", "check", _either(_closest(check, list(checks)), f"use one of {sorted(checks)}"))
+    params = _params(spec, checks[check] if check is not None else None, fail)
+    per_need = "validate" in spec or (check is not None and checks[check].scope == "need")
+    if not roles and not types and per_need:
+        what = "validates each need it selects" if "validate" in spec else f"calls {check}, which checks each need it selects,"
+        raise fail(f"{what} but selects none", "roles" if "roles" in spec else "types", "select needs: roles = [...] (or types = [...], \"*\" for every need)")
 
     needs = Needs()
     context = tuple(roles)
     validate = resolve_validate(spec["validate"], roles_map, context, needs) if "validate" in spec else None
     if needs.unknown:
         name, key_path = needs.unknown[0]
-        spot = where.at(*key_path)
+        spot = written.at(key_path[0]).at(*key_path[1:])
         raise spot.error(
             f"rule {rule_id}: validate names {name!r}, which is neither a role nor a relation",
-            fix=_closest(name, [r.value for r in (*Role, *Relation)]),
+            fix=_either(_closest(name, [r.value for r in (*Role, *Relation)]), "name a role (roles = [...]) or a relation (network keys) that the README lists"),
             keyed=False,
         )
     if check is not None:
@@ -209,13 +280,26 @@ def _rule(spec: dict[str, Any], where: Where, model: NeedModel, checks: dict[str
         select=resolve_select(spec["select"], roles_map, context) if "select" in spec else None,
         validate=validate,
         check=check,
-        params=spec.get("params", {}),
+        params=params,
         native=spec.get("native"),
         coverage=spec.get("coverage"),
         builds_on=tuple(spec.get("builds_on", ())),
         status=status,
         reason=reason,
     )
+
+
+def _params(spec: dict[str, Any], check: Check | None, fail: Callable[[str, str | None, str | None], TechfileError]) -> dict[str, Any]:
+    """The rule's ``params``, as its check declares them."""
+    params: dict[str, Any] = spec.get("params", {})
+    if not params:
+        return params
+    if check is None:
+        raise fail("gives params, which only a check reads", "params", "remove params, or call a check")
+    problem = check.param_problem(params)
+    if problem is not None:
+        raise fail(f"params.{problem.key}: {problem.message}", "params", problem.fix)
+    return params
 
 
 def _applicability(needs: Needs, model: NeedModel) -> tuple[RuleStatus, str]:

@@ -41,4 +41,4 @@ def check_corpus(project: Project, declarations: Declarations, corpus: Corpus) -
             fix="set [tool.techfile] release to the ID of a release need",
             keyed=False,
         )
-    return evaluate(corpus, declarations.rules, declarations.matrix, release=release, project_location=(project.root_doc_path, 1))
+    return evaluate(corpus, declarations.rules, declarations.matrix, release=release, project_location=(project.root_doc_path, 1), root=project.root)

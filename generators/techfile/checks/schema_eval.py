@@ -1,6 +1,8 @@
 """Evaluate sphinx-needs schema-validation conditions (``select``,
 ``validate.local``, ``validate.network``, ``validate.network_back``) on a
 :class:`~techfile.corpus.Corpus`, with the semantics sphinx-needs documents:
+compiled as sphinx-needs compiles them (formats checked, patterns in the
+Rust ``regex`` dialect: :func:`~techfile.model.jsonschemas.compile_schema`);
 ``local`` is a JSON schema on the need's fields (links as lists of IDs),
 ``network`` follows the need's outgoing links of a type and ``network_back``
 its incoming ones; ``items`` must hold for every linked need, ``contains``
@@ -13,20 +15,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema_rs
-
 from techfile.corpus import Corpus, Need
+from techfile.model.jsonschemas import compile_schema
 
 # Compiled validators by schema object; the schema is kept with its validator
 # so its id cannot be reused while the entry lives. Schemas come from the
-# loaded declarations and live as long as they do.
+# loaded declarations and live as long as they do; each was compiled once
+# already when its declaration loaded (techfile.model.jsonschemas), so a
+# schema that does not compile is an error at its line, not here.
 _COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
 def matches(schema: dict[str, Any], instance: Any) -> bool:
     entry = _COMPILED.get(id(schema))
     if entry is None or entry[0] is not schema:
-        entry = _COMPILED[id(schema)] = (schema, jsonschema_rs.validator_for(schema))
+        entry = _COMPILED[id(schema)] = (schema, compile_schema(schema))
     return bool(entry[1].is_valid(instance))
 
 

@@ -33,7 +33,13 @@ def run(args: argparse.Namespace) -> int:
     if args.release:
         project = project.with_release(args.release)
     declarations = load_declarations(project)
-    evaluation = check_corpus(project, declarations, read_corpus(project, declarations.model))
+    corpus = read_corpus(project, declarations.model, collect=True)
+    if corpus.problems:
+        # every source it cannot read, not only the first: one fix-up round for the writer
+        for problem in corpus.problems[:-1]:
+            print(f"techfile: error: {problem.render()}", file=sys.stderr)
+        raise corpus.problems[-1]
+    evaluation = check_corpus(project, declarations, corpus)
     text = RENDERERS[args.format](evaluation, project.catalogue_url)
     if args.output:
         write_atomic(Path(args.output), text.encode("utf-8"))

@@ -92,7 +92,14 @@ def _write_new(root: Path, relative: str, text: str) -> Action:
 
 def _read_exact(path: Path) -> str:
     """The file's text as it is on disk: no newline translation, so an update keeps CRLF lines."""
-    return path.read_bytes().decode("utf-8")
+    from techfile.readers.discover import decode
+
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")  # a BOM kept: the file is appended to as it is
+    except UnicodeDecodeError:
+        decode(data, path.name)  # raises the error at the line of the bad byte
+        raise
 
 
 def _appended(source: str, addition: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from techfile.errors import TechfileError
+from techfile.model.jsonschemas import field_problem
 from techfile.model.layers import Layer, load_layers
 from techfile.model.roles import Relation, Role, RoleMap
 from techfile.settings import Where
@@ -26,6 +27,25 @@ from techfile.tomlfile import KeyLines
 SAFETY_CLASSES = ("A", "B", "C")
 SCHEMA = "need_model.schema.json"
 ANY_TYPE = "*"
+SPHINX_NEEDS_CORE = frozenset(
+    {
+        "id", "docname", "lineno", "lineno_content", "title", "status", "tags", "collapse", "hide", "layout", "style",
+        "arch", "is_import", "is_external", "external_url", "external_css", "type", "type_name", "type_prefix",
+        "type_color", "type_style", "is_modified", "modifications", "is_need", "is_part", "parts", "id_parent",
+        "id_complete", "jinja_content", "template", "pre_template", "post_template", "content", "pre_content",
+        "post_content", "has_dead_links", "has_forbidden_dead_links", "constraints", "constraints_results",
+        "constraints_passed", "constraints_error", "doctype", "sections", "section_name", "signature", "parent_need",
+        "parent_needs",
+    }
+)
+"""The core fields and core link types of sphinx-needs 9 (``NeedsCoreFields``,
+``CORE_LINK_TYPES``; a test keeps the two in step). sphinx-needs ignores a
+need type's declaration of one of them as a field or a link type, with a
+warning that names no file, so the need model refuses them where they are
+written."""
+OWN_CORE_FIELDS = frozenset({"status"})
+"""Core fields a need type may declare as a field of its own: sphinx-needs
+lets a type narrow a nullable string core field, and techfile reads it."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,7 @@ def merge(layers: list[Layer]) -> tuple[dict[str, Any], dict[tuple[str, ...], Wh
     merged: dict[str, Any] = {"types": {}, "fields": {}, "links": {}, "roles": {}, "relations": {}}
     origins: dict[tuple[str, ...], Where] = {}
     for layer in layers:
+        _check_field_schemas(layer)
         data = layer.data
         for key in ("default_safety_class", "id_regex"):
             if key in data:
@@ -129,6 +150,27 @@ def merge(layers: list[Layer]) -> tuple[dict[str, Any], dict[tuple[str, ...], Wh
     return merged, origins
 
 
+def _check_field_schemas(layer: Layer) -> None:
+    """Every field schema and narrowing ``layer`` writes compiles as sphinx-needs compiles it.
+
+    Checked per layer, where each was written; the need model's JSON schema
+    has already checked their shape, and a narrowing only replaces keys of
+    that shape, so their merge compiles when both do.
+    """
+    for name, spec in layer.data.get("fields", {}).items():
+        if "schema" in spec:
+            _compiles(layer.where("fields", name, "schema"), name, spec["schema"], f"the schema of field {name!r}")
+    for type_name, spec in layer.data.get("types", {}).items():
+        for name, narrow in spec.get("narrow", {}).items():
+            _compiles(layer.where("types", type_name, "narrow", name), name, narrow, f"type {type_name!r} narrows field {name!r}, but")
+
+
+def _compiles(where: Where, name: str, schema: dict[str, Any], what: str) -> None:
+    problem = field_problem(name, {"type": "string", **schema})
+    if problem is not None:
+        raise where.at(*problem.path).error(f"{what}: {problem.message}", fix=problem.fix, keyed=False)
+
+
 def _role_types(value: str | list[str] | dict[str, Any]) -> list[str]:
     if isinstance(value, dict):
         value = value["types"]
@@ -146,10 +188,12 @@ class NeedModel:
         self._field_schemas: dict[tuple[str, str], dict[str, Any]] = {}
         for key in ("default_safety_class", "id_regex"):
             if key not in data:
-                raise TechfileError(f"the need model declares no {key}", path=path, fix="extend \"techfile:default\" or declare it")
+                raise TechfileError(f"the need model declares no {key}", path=path, line=1, fix="extend \"techfile:default\" or declare it")
         self.default_safety_class: str = data["default_safety_class"]
         self.id_regex: str = data["id_regex"]
+        self._compile("id_regex", self.id_regex, self.where("id_regex"))
         self.fields = {name: FieldDef(name, spec.get("description", ""), spec.get("schema")) for name, spec in data["fields"].items()}
+        self._check_names(data)
         self.links: dict[str, LinkType] = {}
         for name, spec in data["links"].items():
             for key in ("outgoing", "incoming", "from", "to"):
@@ -176,6 +220,33 @@ class NeedModel:
             return Where(self.path, KeyLines(""), ())
         return origin
 
+    @staticmethod
+    def _compile(what: str, pattern: str, where: Where) -> re.Pattern[str]:
+        """A regular expression of the model (Python's, as sphinx-needs reads ``needs_id_regex``)."""
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            raise where.error(f"{what} {pattern!r} is not a regular expression: {exc}", fix="write a Python regular expression (https://docs.python.org/3/library/re.html)", keyed=False) from None
+
+    def _check_names(self, data: dict[str, Any]) -> None:
+        """Field and link type names sphinx-needs would ignore, refused where they are written.
+
+        A name of a sphinx-needs core field, or one name both a field and a
+        link type (or a link type's ``<name>_back`` list), makes sphinx-needs
+        drop the declaration with a warning that names no file.
+        """
+        names: dict[str, tuple[str, str]] = {}
+        for section, kind in (("links", "link type"), ("fields", "field")):
+            for name in data[section]:
+                where = self.where(section, name)
+                if name in SPHINX_NEEDS_CORE and not (section == "fields" and name in OWN_CORE_FIELDS):
+                    raise where.error(f"{kind} {name!r} has the name of a sphinx-needs core field, which sphinx-needs would not let a need type declare", fix=f"rename the {kind}, e.g. to {name}_", keyed=False)
+                for own in (name, f"{name}_back") if section == "links" else (name,):
+                    if own in names:
+                        other_kind, other = names[own]
+                        raise where.error(f"{kind} {name!r} clashes with {other_kind} {other!r}: sphinx-needs gives each need one value per name", fix=f"rename the {kind}", keyed=False)
+                    names[own] = (kind, name)
+
     def _layer(self, where: Where) -> int:
         return self._layer_paths.index(where.path) if where.path in self._layer_paths else -1
 
@@ -184,10 +255,7 @@ class NeedModel:
         for key in ("title", "prefix", "id_pattern"):
             if key not in spec:
                 raise where.error(f"type {name!r} declares no {key}", fix=f"add {key} = ... to [types.{name}]", keyed=False)
-        try:
-            pattern = re.compile(spec["id_pattern"])
-        except re.error as exc:
-            raise where.at("id_pattern").error(f"id_pattern of {name!r} is not a regex: {exc}", keyed=False) from None
+        pattern = self._compile(f"id_pattern of {name!r}", spec["id_pattern"], where.at("id_pattern"))
         for key in ("fields", "required", "narrow"):
             for field_name in spec.get(key, ()):
                 if field_name not in self.fields:
@@ -197,7 +265,8 @@ class NeedModel:
                         keyed=False,
                     )
                 if key != "fields" and field_name not in spec.get("fields", ()):
-                    raise where.at(key).error(f"type {name!r} lists {field_name!r} in {key} but not in fields", keyed=False)
+                    spot = where.at("fields") if (*where.prefix, "fields") in where.lines.lines else where.at(key)
+                    raise spot.error(f"type {name!r} lists {field_name!r} in {key} but not in fields", fix=f"add {field_name!r} to its fields (add_fields = [{field_name!r}]), or remove it from {key}", keyed=False)
         return NeedType(
             directive=name,
             title=spec["title"],
@@ -236,7 +305,7 @@ class NeedModel:
                     if canonical not in role.fields:
                         raise where.error(f"role {name} has no field {canonical!r} to map", fix=_closest(canonical, list(role.fields)) + f"its fields are {', '.join(role.fields)}", keyed=False)
                     if not any(own in self.types[t].fields for t in names):
-                        raise where.error(f"role {name} maps {canonical} to {own!r}, a field none of its types declares", keyed=False)
+                        raise where.error(f"role {name} maps {canonical} to {own!r}, a field none of its types declares", fix=_closest(own, sorted({f for t in names for f in self.types[t].fields})) + f"add {own!r} to the fields of {' or '.join(names)}", keyed=False)
                 field_names[role] = dict(value["fields"])
         links: dict[Relation, str] = {}
         for name, link in relations.items():

@@ -15,3 +15,5 @@ class Directive:
     """1-based line of the directive's first line."""
     options: dict[str, str]
     content: list[str] = field(default_factory=list)
+    parser: str = ""
+    """The markup it is written in ("myst" or "rst"), where the scanner knows it differs from the file's."""

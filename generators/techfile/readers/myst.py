@@ -1,43 +1,67 @@
 """Read needs from MyST Markdown without Sphinx, for ``techfile check``.
 
-A line scanner that follows MyST's fence rules: a need is a fenced directive
-(backticks, tildes or colons) whose name is a need type of the model; its
-options are the ``:name: value`` lines (or the ``---`` YAML block) that open
-its content, tokenized by MyST's own option parser. Literal blocks (code, eval-rst, plantuml, ...) are skipped, so a
-need shown as an example in a code block is not a need; any other directive's
-content is scanned, so needs nested in admonitions or in other needs count.
+The document is tokenized by MyST's own markdown-it parser, configured as
+techfile configures MyST in the build (``colon_fence``, ``deflist``), so
+the block structure is the build's by construction: a fence in a
+blockquote or a list item is a directive, one in an indented code block or
+an HTML comment is not. A need is a fenced directive whose name is a need
+type; its options are read as MyST reads them (its option tokenizer,
+behind a fast path for plain ``:key: value`` lines). Content that MyST
+parses is read again, recursively, at its real lines, so needs nested in
+admonitions or in other needs count; ``{eval-rst}`` content is read by the
+reStructuredText reader. Literal directives (code, math, diagrams) are
+skipped. ``{include}`` is returned to the caller, which follows it.
+
+Where MyST would silently read something other than what the writer meant,
+the reader refuses with the line and the fix: an option given twice (MyST
+keeps the last), an option value continued on the next line (MyST ends the
+options there and turns the rest into content), a fence never closed (it
+swallows the rest of the file).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from textwrap import dedent
 
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
 from myst_parser.parsers.options import TokenizeError, options_to_tokens
 
 from techfile.errors import TechfileError
+from techfile.readers import rst
 from techfile.readers.directive import Directive
 
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*?)\s*$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[A-Za-z][\w:.+-]*)\}\s*(?P<argument>.*)$")
+# What techfile sets as myst_enable_extensions in the build (sphinxext.configure).
+MYST_EXTENSIONS = frozenset({"colon_fence", "deflist"})
+INCLUDE = "include"
+EVAL_RST = "eval-rst"
 
 # Directives whose content is not MyST: needs inside them are not needs.
 LITERAL_DIRECTIVES = frozenset(
     {
-        "code", "code-block", "sourcecode", "code-cell", "literalinclude", "eval-rst",
-        "raw", "math", "plantuml", "uml", "needuml", "graphviz", "mermaid", "csv-table",
-        "highlight", "parsed-literal",
+        "code", "code-block", "sourcecode", "code-cell", "literalinclude", "raw", "math",
+        "plantuml", "uml", "needuml", "graphviz", "mermaid", "highlight", "parsed-literal",
+        "csv-table", "productionlist", "doctest", "testcode", "testoutput",
     }
 )
-
 
 # A `:name: value` line whose value MyST's option tokenizer returns unchanged:
 # no YAML indicator first, no ": " or " #" inside, no trailing colon. Only
 # these skip the (character by character, slow) tokenizer; anything else is
 # read by MyST's own code, so both readers agree on every value.
 _PLAIN_OPTION = re.compile(r"^\s*:(?P<name>[A-Za-z0-9_][A-Za-z0-9_-]*):(?:[ ]+(?P<value>[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #)[^\t])*?))?[ ]*$")
+# a closing fence, also inside a blockquote (`> ```) or a list item
+_FENCE_LINE = re.compile(r"^[\s>]*(?P<fence>`{3,}|~{3,}|:{3,})\s*$")
+
+
+@cache
+def _parser() -> MarkdownIt:
+    return create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
 
 
 def is_option_line(line: str) -> bool:
@@ -46,92 +70,135 @@ def is_option_line(line: str) -> bool:
     return stripped.startswith(":") and not stripped.startswith(":::")
 
 
-def _plain_options(lines: list[str]) -> dict[str, str] | None:
-    options: dict[str, str] = {}
+def _plain_options(lines: list[str]) -> list[tuple[str, str]] | None:
+    options: list[tuple[str, str]] = []
     for line in lines:
         match = _PLAIN_OPTION.match(line)
         if match is None or (match.group("value") or "").endswith(":"):
             return None
-        options[match.group("name")] = match.group("value") or ""
+        options.append((match.group("name"), match.group("value") or ""))
     return options
 
 
-@dataclass
-class _Open:
-    char: str
-    length: int
-    literal: bool
-    directive: Directive | None
+def _unique(options: list[tuple[str, str]], lines: list[int], path: Path) -> dict[str, str]:
+    """The options as a mapping; an option given twice is refused (MyST would keep the last silently)."""
+    seen: dict[str, int] = {}
+    for (name, _), line in zip(options, lines, strict=True):
+        if name in seen:
+            raise TechfileError(
+                f"option :{name}: is given twice (lines {seen[name]} and {line}); MyST would keep the last one without a word",
+                path=path,
+                line=line,
+                fix="give it once; for several links, separate the IDs with commas",
+            )
+        seen[name] = line
+    return dict(options)
 
 
-def _parse_options(lines: list[str], start: int, path: Path) -> tuple[dict[str, str], int]:
-    """Options at ``lines[start:]``, read as MyST reads them (its own option
-    tokenizer); returns them and the index after them."""
+def parse_options(lines: list[str], start: int, path: Path, first_line: int) -> tuple[dict[str, str], int]:
+    """Options at ``lines[start:]`` (``lines[0]`` is at the 1-based ``first_line``), read as
+    MyST reads them; returns them and the index after them."""
     index = start
-    first = start + 1  # 1-based line of the first option
     if index < len(lines) and lines[index].startswith("---"):
         end = index + 1
         while end < len(lines) and not lines[end].startswith("---"):
             end += 1
         if end == len(lines):
-            raise TechfileError("option block opened with --- is never closed", path=path, line=index + 1, fix="close it with a --- line")
-        block = dedent("\n".join(lines[index + 1 : end]))
-        first, after = index + 2, end + 1
+            raise TechfileError("option block opened with --- is never closed", path=path, line=first_line + index, fix="close it with a --- line")
+        block, block_line, after = dedent("\n".join(lines[index + 1 : end])), first_line + index + 1, end + 1
     else:
         while index < len(lines) and is_option_line(lines[index]):
             index += 1
+        if index < len(lines) and index > start and lines[index][:1].isspace() and lines[index].strip():
+            previous = lines[index - 1].strip().split(":")
+            named = f":{previous[1]}:" if len(previous) > 2 else "the option above"
+            raise TechfileError(
+                f"the value of {named} seems to go on at line {first_line + index}, "
+                "but MyST ends the options at the first line that does not start with ':' and reads the rest as content",
+                path=path,
+                line=first_line + index,
+                fix="write the value on one line, or put the options in a --- YAML block",
+            )
         plain = _plain_options(lines[start:index])
         if plain is not None:
-            return plain, index
-        block, after = "\n".join(line.lstrip()[1:] for line in lines[start:index]), index
+            return _unique(plain, list(range(first_line + start, first_line + index)), path), index
+        block, block_line, after = "\n".join(line.lstrip()[1:] for line in lines[start:index]), first_line + start, index
     try:
         tokens, _ = options_to_tokens(block)
     except TokenizeError as exc:
         raise TechfileError(
             f"invalid directive options: {exc.problem}",
             path=path,
-            line=first + exc.problem_mark.line,
+            line=block_line + exc.problem_mark.line,
             fix='quote values that start with a YAML indicator, e.g. :version: ">=1.0"',
         ) from None
-    return {key.value: (value.value if value is not None else "") for key, value in tokens}, after
+    options = [(key.value, value.value if value is not None else "") for key, value in tokens]
+    return _unique(options, [block_line + key.start.line for key, _ in tokens], path), after
 
 
-def scan(text: str, path: Path, directives: frozenset[str]) -> list[Directive]:
-    """The directives named in ``directives`` found in one MyST document."""
-    lines = text.splitlines()
-    found: list[Directive] = []
-    stack: list[_Open] = []
+def _body_start(lines: list[str]) -> int:
+    """Index of the first body line of a directive that is not a need (after its options)."""
+    if lines and lines[0].startswith("---"):
+        end = next((i for i in range(1, len(lines)) if lines[i].startswith("---")), len(lines))
+        return min(end + 1, len(lines))
     index = 0
-    while index < len(lines):
-        line = lines[index]
-        match = _FENCE.match(line)
-        top = stack[-1] if stack else None
-        if match is None:
-            if top is not None and top.directive is not None:
-                top.directive.content.append(line)
-            index += 1
-            continue
-        fence, info = match.group("fence"), match.group("info")
-        if top is not None and not info and fence[0] == top.char and len(fence) >= top.length:
-            stack.pop()
-            index += 1
-            continue
-        if top is not None and top.literal:
-            index += 1
-            continue
-        directive = _DIRECTIVE.match(info)
-        if directive is None:  # a plain code block
-            stack.append(_Open(fence[0], len(fence), True, None))
-            index += 1
-            continue
-        name = directive.group("name")
-        if name in directives:
-            options, after = _parse_options(lines, index + 1, path)
-            record = Directive(name, directive.group("argument"), index + 1, options)
-            found.append(record)
-            stack.append(_Open(fence[0], len(fence), False, record))
-            index = after
-            continue
-        stack.append(_Open(fence[0], len(fence), name in LITERAL_DIRECTIVES, None))
+    while index < len(lines) and is_option_line(lines[index]):
         index += 1
+    return index
+
+
+def scan(text: str, path: Path, directives: frozenset[str], *, first_line: int = 1) -> list[Directive]:
+    """The directives named in ``directives`` (and ``include``) found in MyST text whose first line is ``first_line``."""
+    found: list[Directive] = []
+    source_lines = text.splitlines()
+    for token in _parser().parse(text):
+        if token.type not in ("fence", "colon_fence") or token.map is None:
+            continue
+        parts = token.info.strip().split(maxsplit=1)
+        name = parts[0] if parts else ""
+        if not (name.startswith("{") and name.endswith("}")):
+            continue  # a code block
+        name = name[1:-1]
+        line = first_line + token.map[0]
+        content = token.content.splitlines()
+        content_line = line + 1
+        _refuse_unclosed(token.map, token.markup, source_lines, name, path, line)
+        if name == EVAL_RST:
+            for nested in rst.scan(token.content, path, directives):
+                found.append(_shifted(nested, content_line - 1))
+            continue
+        if name in directives or name == INCLUDE:
+            options, after = parse_options(content, 0, path, content_line)
+            argument = parts[1] if len(parts) > 1 else ""
+            found.append(Directive(name, argument, line, options, content[after:]))
+            if name == INCLUDE:
+                continue
+            body = after
+        elif name in LITERAL_DIRECTIVES:
+            continue
+        else:
+            body = _body_start(content)
+        if body < len(content):
+            found += scan("\n".join(content[body:]) + "\n", path, directives, first_line=content_line + body)
     return found
+
+
+def _refuse_unclosed(span: list[int], markup: str, lines: list[str], name: str, path: Path, line: int) -> None:
+    """A fence that runs to the end of its document because it is never closed."""
+    end = span[1]
+    if end < len(lines) or not lines:
+        return
+    closing = _FENCE_LINE.match(lines[end - 1])
+    if end - 1 > span[0] and closing is not None and closing.group("fence")[0] == markup[0] and len(closing.group("fence")) >= len(markup):
+        return
+    raise TechfileError(
+        f"the {{{name}}} fence opened here is never closed, so everything to the end of the file is its content",
+        path=path,
+        line=line,
+        fix=f"close it with a {markup} line",
+    )
+
+
+def _shifted(directive: Directive, by: int) -> Directive:
+    """A directive of ``{eval-rst}`` content at its line in the document."""
+    return Directive(directive.name, directive.argument, directive.line + by, directive.options, directive.content, parser="rst")

@@ -35,6 +35,7 @@ from techfile import __version__
 from techfile.errors import TechfileError
 from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
+from techfile.sphinxext.parity import compare, refine_locations
 from techfile.sphinxext.state import EnvData, build_state, evaluated
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ def evaluate(app: Sphinx, builder: Any = None) -> None:
     compare_sources(app, state.project)
     check_catalogue(app, state.project)
     state.corpus = corpus_from_sphinx(app, state.project, state.declarations.model)
+    refine_locations(state.corpus, state.reader)
+    compare(state.corpus, state.reader)
     try:
         state.evaluation = check_corpus(state.project, state.declarations, state.corpus)
     except TechfileError as error:

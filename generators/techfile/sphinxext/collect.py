@@ -12,6 +12,7 @@ from sphinx_needs.api import get_needs_view
 from techfile.corpus import Corpus, EvidenceImport, Need, normalise_links
 from techfile.model.needmodel import NeedModel
 from techfile.project import Project
+from techfile.readers.records import line_number
 from techfile.sphinxext.state import EnvData
 
 
@@ -48,9 +49,9 @@ def corpus_from_sphinx(app: Sphinx, project: Project, model: NeedModel) -> Corpu
             targets = normalise_links(item.get(name) or [])
             if targets:
                 links[name] = targets
-        source_file, source_line = fields.get("source_file"), fields.get("source_line")
-        if source_file and source_line and source_line.isdigit():
-            path, line = source_file, int(source_line)
+        source_file, source_line = fields.get("source_file"), line_number(fields.get("source_line"))
+        if source_file and source_line is not None:
+            path, line = source_file, source_line
         else:
             path, line = doc_path(app, project, item.get("docname")), int(item.get("lineno") or 1)
         corpus.add(Need(item["id"], need_type.directive, item.get("title") or "", path, line, fields, links))

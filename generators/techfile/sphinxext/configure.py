@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +25,14 @@ from sphinx.util import logging
 from techfile import resources
 from techfile.errors import TechfileError
 from techfile.project import PYPROJECT, SOURCE_SUFFIXES, Project, Settings, load_project
-from techfile.sphinxext.state import build_state
+from techfile.sphinxext.parity import read_as_check_reads
+from techfile.sphinxext.state import Message, build_state
 
 logger = logging.getLogger(__name__)
 # sphinx-needs reports a field that violates its schema without file or line
 # (sphinx-needs #1606); rule N03 reports the same violation with both.
 SUPPRESSED = ("sn_schema_violation.field_fail",)
 MYST_EXTENSIONS = ("colon_fence", "deflist")
-
-
-@dataclass(frozen=True)
-class Message:
-    """A message found at ``config-inited``, logged once the environment exists.
-
-    Sphinx resolves a message's location through the environment, which
-    ``config-inited`` comes before; so these wait for ``builder-inited``.
-    """
-
-    error: bool
-    text: str
-    subtype: str
-    location: str | None
 
 
 def log_pending(app: Sphinx) -> None:
@@ -57,9 +43,25 @@ def log_pending(app: Sphinx) -> None:
         (logger.error if message.error else logger.warning)(message.text, type="techfile", subtype=message.subtype, location=message.location)
 
 
-def declaration_error(error: TechfileError, consequence: str, pending: list[Message] | None = None) -> None:
-    """A broken declaration as the error ``techfile.declaration`` at its file and line (later, into ``pending``)."""
-    location = f"{error.path}:{error.line}" if error.path and error.line else error.path
+def declaration_error(error: TechfileError, consequence: str, pending: list[Message] | None = None, *, app: Sphinx | None = None) -> None:
+    """A broken declaration as the error ``techfile.declaration`` at its file and line (later, into ``pending``).
+
+    The file is shown relative to the project root (the current folder
+    without ``app``), as ``techfile check`` shows it. Always as ``path:line``,
+    line 1 when the error has none: Sphinx takes a location without a colon
+    for a document name and would print ``schemas/trace_rules.toml.rst``.
+    """
+    root: Path | None = None
+    if app is not None:
+        project = build_state(app).project
+        root = project.root if project is not None else Path(app.confdir)
+    else:
+        try:
+            root = Path.cwd()
+        except OSError:  # the current folder was removed: the path as given
+            root = None
+    shown = error.shown_path(root)
+    location = f"{shown}:{error.line or 1}" if shown else None
     message = error.message + (f" (fix: {error.fix})" if error.fix else "") + f"; {consequence}"
     if pending is None:
         logger.error(message, type="techfile", subtype="declaration", location=location)
@@ -141,8 +143,10 @@ def compare_sources(app: Sphinx, project: Project) -> None:
     """
     from techfile.readers.sources import source_files
 
-    checked = {project.relative(path) for path in source_files(project)}
-    built = {project.relative(Path(app.env.doc2path(docname))) for docname in app.env.found_docs}
+    reader = build_state(app).reader
+    refused = {problem.path for problem in reader.problems} if reader is not None else set()
+    checked = {project.relative(path) for path in source_files(project)} - refused
+    built = {project.relative(Path(app.env.doc2path(docname))) for docname in app.env.found_docs} - refused
     for path in sorted(checked - built):
         logger.warning(
             "techfile check reads this file, but this build does not (see include_patterns, exclude_patterns and source_suffix in conf.py)",
@@ -199,7 +203,8 @@ def configure(app: Sphinx, config: Config) -> None:
         return
     state.project = project
     try:
-        model_config = load_need_model(project.declaration("need_model")).sphinx_needs_config()
+        state.model = load_need_model(project.declaration("need_model"))
+        model_config = state.model.sphinx_needs_config()
     except TechfileError as error:
         declaration_error(error, "techfile configures no need type and evaluates no rule", state.pending)
         model_config = None
@@ -207,8 +212,9 @@ def configure(app: Sphinx, config: Config) -> None:
     _apply(config, ours)
     config.exclude_patterns = [*config.exclude_patterns, *(p for p in _exclude_patterns(project) if p not in config.exclude_patterns)]
     _warn_root_doc(config, ours, state.pending)
-    if model_config is None:
+    if state.model is None:
         return
+    read_as_check_reads(app, config, project, state.model)
     try:
         state.declarations = load_declarations(project)
     except TechfileError as error:

@@ -24,14 +24,31 @@ if TYPE_CHECKING:
     from techfile.checks.findings import Finding
     from techfile.checks.run import Declarations
     from techfile.corpus import Corpus, Need
+    from techfile.model.needmodel import NeedModel
     from techfile.project import Project
-    from techfile.sphinxext.configure import Message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message found at ``config-inited``, logged once the environment exists.
+
+    Sphinx resolves a message's location through the environment, which
+    ``config-inited`` comes before; so these wait for ``builder-inited``.
+    """
+
+    error: bool
+    text: str
+    subtype: str
+    location: str | None
 
 
 @dataclass
 class BuildState:
     project: Project | None = None
+    model: NeedModel | None = None
     declarations: Declarations | None = None
+    reader: Corpus | None = None
+    """The needs as techfile check reads the same sources, for the parity check."""
     corpus: Corpus | None = None
     evaluation: Evaluation | None = None
     pending: list[Message] = field(default_factory=list)

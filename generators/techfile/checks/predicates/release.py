@@ -16,7 +16,25 @@ if TYPE_CHECKING:
     from techfile.checks.engine import Context
 
 
-@check("anomaly_disclosed", roles=(Role.RELEASE,), relations=(Relation.DISCLOSES,))
+@check(
+    "anomaly_disclosed",
+    roles=(Role.RELEASE,),
+    relations=(Relation.DISCLOSES,),
+    params={
+        "evaluation_classes": {
+            "type": "array",
+            "items": {"enum": ["A", "B", "C"]},
+            "uniqueItems": True,
+            "description": "Safety classes whose residual anomalies must give the evaluation fields.",
+        },
+        "evaluation_fields": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "uniqueItems": True,
+            "description": "Fields (canonical names; content for the description) a residual anomaly of those classes must give.",
+        },
+    },
+)
 def anomaly_disclosed(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
     need = subject(need)
     release = ctx.release
@@ -30,7 +48,12 @@ def anomaly_disclosed(need: Need | None, rule: TraceRule, ctx: Context) -> Itera
             yield Gap("residual anomaly evaluation lacks " + ", ".join("description" if m == "content" else ctx.corpus.field_name(need, m) for m in missing))
 
 
-@check("statements_present", scope="corpus", roles=(Role.STATEMENT,))
+@check(
+    "statements_present",
+    scope="corpus",
+    roles=(Role.STATEMENT,),
+    params={"kinds": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True, "description": "Kinds of statement the technical file must contain."}},
+)
 def statements_present(_: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
     kinds = {ctx.value(statement, "kind") for statement in ctx.corpus.by_role(Role.STATEMENT)}
     for kind in rule.params.get("kinds", ()):

@@ -10,10 +10,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from techfile.evidence.interface import EvidenceKind
+from techfile.evidence.interface import EvidenceKind, EvidenceNeed
+from techfile.evidence.junit.mapping import DERIVED_FIELDS, derived_need
+from techfile.evidence.junit.report import read_cases
 from techfile.evidence.junit.settings import JUnitJob
+from techfile.evidence.junit.source import assign_ids
+from techfile.model.roles import Role
 
 if TYPE_CHECKING:
     from techfile.project import Project
@@ -23,6 +29,8 @@ class JUnitKind(EvidenceKind):
     name = "junit"
     job_type = JUnitJob
     summary = "JUnit XML reports -> test result needs"
+    roles = (Role.TEST_RESULT,)
+    derived_fields = DERIVED_FIELDS
 
     def outputs(self, project: Project) -> list[str]:
         return [job.output for job in project.evidence_jobs(self.name)]
@@ -31,6 +39,10 @@ class JUnitKind(EvidenceKind):
         from techfile.evidence.junit.command import add_command
 
         add_command(commands)
+
+    def regenerate(self, source: Path, shown: str) -> Mapping[str, EvidenceNeed]:
+        """The result needs of the report ``source``, as ``techfile junit`` gives them, without run data or links."""
+        return {need_id: derived_need(need_id, case) for need_id, case in assign_ids(read_cases(source, shown, None)).items()}
 
 
 KIND = JUnitKind()

@@ -8,6 +8,7 @@ from typing import Any
 
 from techfile import provenance, resources
 from techfile.errors import TechfileError
+from techfile.evidence.interface import EvidenceNeed
 from techfile.evidence.junit.mapping import Run, Specs
 from techfile.evidence.junit.report import shown_path
 from techfile.evidence.junit.settings import LEVELS, JUnitInput, JUnitJob, Level
@@ -85,12 +86,18 @@ def run(args: argparse.Namespace) -> int:
     if not model.roles.has(Role.TEST_RESULT):
         raise TechfileError("the need model maps no type to the role test_result, so test results cannot be written", path=model.path, fix='map one in [roles]: test_result = "<type>"')
     specs = _specs(project, model)
+    # every job read before any is written: a bad report in any job leaves every output as it was
+    done: list[tuple[Path, list[EvidenceNeed], str, JUnitSource]] = []
     for job in jobs:
         version = provenance.software_version(root_dir, args.software_version or job.software_version)
-        needs = JUnitSource(job, root_dir, specs, Run(version, provenance.commit(root_dir, args.commit))).read()
-        created = max((n.fields.get("timestamp", "") for n in needs), default="")
+        source = JUnitSource(job, root_dir, specs, Run(version, provenance.commit(root_dir, args.commit)))
         output = Path(job.output) if Path(job.output).is_absolute() else root_dir / job.output
+        done.append((output, source.read(), version, source))
+    for output, needs, version, source in done:
+        created = max((n.fields.get("timestamp", "") for n in needs), default="")
         write_needs_json(output, needs, model, version=version, creator=CREATOR, created=created)
+        for report in source.empty_runs:
+            print(f'techfile junit: note: {report} records a run of no test (tests="0"): no result from it')
         outcomes = {o: sum(1 for n in needs if n.fields["result"] == o) for o in ("passed", "failed", "error", "skipped")}
         print(f"techfile junit: {len(needs)} results ({', '.join(f'{v} {k}' for k, v in outcomes.items())}) -> {shown_path(output, root_dir)}")
     return 0

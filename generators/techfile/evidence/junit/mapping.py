@@ -63,7 +63,18 @@ def _links(case: Case, specs: Specs) -> dict[Relation, tuple[str, ...]]:
     return links
 
 
-def case_need(need_id: str, case: Case, digest: str, run: Run, specs: Specs) -> EvidenceNeed:
+#: The canonical fields a report alone determines, for a case: what
+#: regenerating a result from its report must give again (the evidence
+#: integrity check). The level comes from the job, the version and commit from
+#: the run, the links from the authored specifications; none of them is here.
+DERIVED_FIELDS = (
+    "result", "message", "time_s", "case", "classname", "suite", "test_file", "test_line",
+    "timestamp", "host", "runner", "properties", "source_line",
+)
+
+
+def derived_fields(case: Case) -> dict[str, str]:
+    """The :data:`DERIVED_FIELDS` of a case, empty ones left out (as they are written)."""
     fields = {
         "result": case.outcome,
         "message": case.message,
@@ -71,28 +82,45 @@ def case_need(need_id: str, case: Case, digest: str, run: Run, specs: Specs) -> 
         "case": case.name,
         "classname": case.classname,
         "suite": case.suite,
-        "level": case.level or "",
         "test_file": case.test_file,
         "test_line": case.test_line,
         "timestamp": case.timestamp,
         "host": case.host,
         "runner": case.runner,
+        "properties": "; ".join(f"{name}={value}" for name, value in case.properties),
+        "source_line": str(case.xml_line),
+    }
+    return {name: value for name, value in fields.items() if value}
+
+
+def content(case: Case) -> str:
+    """The need's content: the case's output, fenced so no backtick run inside can close the fence."""
+    if not case.output:
+        return ""
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", case.output)), default=0))
+    return f"{fence}text\n{case.output}\n{fence}"
+
+
+def derived_need(need_id: str, case: Case) -> EvidenceNeed:
+    """What the report alone gives of the result need of ``case``: title, content, :data:`DERIVED_FIELDS`."""
+    return EvidenceNeed(id=need_id, role=Role.TEST_RESULT, title=case.name, content=content(case), fields=derived_fields(case))
+
+
+def case_need(need_id: str, case: Case, digest: str, run: Run, specs: Specs) -> EvidenceNeed:
+    derived = derived_need(need_id, case)
+    fields = {
+        **derived.fields,
+        "level": case.level or "",
         "software_version": run.software_version,
         "commit": run.commit,
         "source_file": case.source,
-        "source_line": str(case.xml_line),
         "source_sha256": digest,
-        "properties": "; ".join(f"{name}={value}" for name, value in case.properties),
     }
-    content = ""
-    if case.output:
-        fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", case.output)), default=0))
-        content = f"{fence}text\n{case.output}\n{fence}"
     return EvidenceNeed(
         id=need_id,
         role=Role.TEST_RESULT,
-        title=case.name,
-        content=content,
+        title=derived.title,
+        content=derived.content,
         fields={k: v for k, v in fields.items() if v},
         links=_links(case, specs),
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from techfile.evidence import safexml
 from techfile.evidence.interface import EvidenceError
-from techfile.evidence.junit.settings import JUnitInput
+from techfile.evidence.junit.settings import JUnitInput, Level
 
 MESSAGE_LIMIT = 300
 OUTPUT_LIMIT = 4000
@@ -133,9 +133,49 @@ def input_path(source: JUnitInput, root_dir: Path) -> Path:
 
 
 def read_report(source: JUnitInput, root_dir: Path) -> list[Case]:
-    """The test cases of one report; :class:`EvidenceError` names file and line of any problem."""
+    """The test cases of one report of a job; :class:`EvidenceError` names file and line of any problem."""
     path = input_path(source, root_dir)
-    shown = shown_path(path, root_dir)
+    return read_cases(path, shown_path(path, root_dir), source.level)
+
+
+def _declared_tests(element: safexml.Element) -> int | None:
+    """The ``tests`` count a suite declares, None when it declares none (or no number)."""
+    value = element.attrib.get("tests", "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def declares_empty_run(root: safexml.Element) -> bool:
+    """Whether a report with no ``<testcase>`` says so itself: the run it records executed no test.
+
+    The JUnit 5 console launcher writes one report per engine, and an engine
+    that found no test (Vintage, Platform Suite) writes ``<testsuite ...
+    tests="0">`` with no case. That is evidence of an empty run, not a broken
+    report: the root, or every suite, declares ``tests="0"``, and nothing
+    declares more. A report that declares no count, or a count its cases do
+    not bear out, is not read as empty (a truncated or emptied report would
+    otherwise pass for a run of no test).
+    """
+    root_count = _declared_tests(root)
+    suite_counts = [_declared_tests(suite) for suite in _nested_suites(root)]
+    declared = [count for count in (root_count, *suite_counts) if count is not None]
+    if not declared or any(count != 0 for count in declared):
+        return False
+    return root_count == 0 or (bool(suite_counts) and None not in suite_counts)
+
+
+def _nested_suites(element: safexml.Element) -> list[safexml.Element]:
+    found: list[safexml.Element] = []
+    for child in element.find_all("testsuite"):
+        found += [child, *_nested_suites(child)]
+    return found
+
+
+def read_cases(path: Path, shown: str, level: Level | None) -> list[Case]:
+    """The test cases of the report at ``path`` (``shown`` as messages and needs name it).
+
+    An empty list only for a report that declares an empty run
+    (:func:`declares_empty_run`); any other report without a case is refused.
+    """
     root = safexml.parse(path, shown)
     if root.tag not in ("testsuites", "testsuite"):
         raise JUnitError(
@@ -179,7 +219,7 @@ def read_report(source: JUnitInput, root_dir: Path) -> list[Case]:
                     timestamp=timestamp,
                     host=host,
                     runner=runner,
-                    level=source.level,
+                    level=level,
                     properties=properties + _properties(child, suite=False),
                     output=_output(child),
                 )
@@ -193,8 +233,13 @@ def read_report(source: JUnitInput, root_dir: Path) -> list[Case]:
     else:
         for suite in root.find_all("testsuite"):
             walk(suite, [], root.attrib.get("timestamp", ""), "", "", [])
-    if not cases:
-        raise JUnitError("the report holds no <testcase>: the run executed no tests", path=shown, line=root.line, fix="check the test selection of the run")
+    if not cases and not declares_empty_run(root):
+        raise JUnitError(
+            "the report holds no <testcase> and does not declare tests=\"0\": it is truncated, or the run executed no tests",
+            path=shown,
+            line=root.line,
+            fix="check that the run completed and its test selection; a runner's report of an empty run says tests=\"0\"",
+        )
     return cases
 
 
