@@ -58,8 +58,10 @@ def assert_refused(status: int, err: str, line: int, message: str) -> None:
         ('level = "unit"', 'level = "unti"', JUNIT, "tool.techfile.junit[0].inputs[0].level: 'unti' is not one of \"unit\", \"integration\" or \"system\" (fix: did you mean 'unit'?"),
         ('root_doc = "docs/index"', 'root_doc = "docs/index"\nneed_model = "techfile:nonexistent"', "", "tool.techfile.need_model: 'techfile:nonexistent' is not a declaration techfile ships (fix: use \"techfile:default\""),
         ('root_doc = "docs/index"', 'root_doc = "docs/index"\nneed_model = "schemas/need_model.toml"', "", "tool.techfile.need_model: 'schemas/need_model.toml': no such file (fix: "),
+        ('root_doc = "docs/index"', 'root_doc = "/docs/index"', "", "tool.techfile.root_doc: must be a path relative to the project root, without '..' (fix: write its path relative to the project root, without suffix: root_doc = \"docs/index\")"),
+        ('sources = ["docs", "needs"]', "sources = []", "", "tool.techfile.sources: must name at least one folder (fix: list folders relative to the project root"),
     ],
-    ids=["unknown-key", "string-for-list", "integer-for-string", "junit-unknown-key", "junit-bad-level", "unknown-shipped-model", "missing-model-file"],
+    ids=["unknown-key", "string-for-list", "integer-for-string", "junit-unknown-key", "junit-bad-level", "unknown-shipped-model", "missing-model-file", "absolute-root-doc", "no-sources"],
 )
 def test_bad_setting_names_file_line_and_key(mini: Mini, capsys: pytest.CaptureFixture[str], old: str, new: str, extra: str, message: str) -> None:
     line = edit_pyproject(mini, old, new, extra)

@@ -67,7 +67,7 @@ def test_broken_need_model_is_an_error_at_its_line_not_a_crash(site: Mini) -> No
     pyproject.write_text(pyproject.read_text().replace("[tool.techfile]\n", '[tool.techfile]\nneed_model = "need_model.toml"\n'))
     build = sphinx_build(site.root)
     assert build.status != 0
-    assert f"{model}:4: ERROR: type 'swreq' lists unknown field 'colour' in fields" in build.output
+    assert "need_model.toml:4: ERROR: type 'swreq' lists unknown field 'colour' in fields" in build.output
     assert "[techfile.declaration]" in build.output
     assert "Traceback" not in build.output and "Exception occurred" not in build.output
 

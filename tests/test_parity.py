@@ -213,3 +213,50 @@ def test_techfile_reads_the_needs_sphinx_needs_records(tmp_path: Path, files: di
     root = tmp_path / "tree"
     write_tree(root, files)
     assert differences(ours(root), build_needs(root)) == [], files
+
+
+FOREIGN_CONF = {
+    "extra options, conf.py": 'project = "Foreign"\nextensions = ["sphinx_needs"]\nexclude_patterns = ["_build"]\n'
+    'needs_extra_options = ["priority"]\nneeds_extra_links = [{"option": "tests", "incoming": "is tested by", "outgoing": "tests"}]\n',
+    "fields and links, ubproject.toml": 'project = "Foreign"\nextensions = ["sphinx_needs"]\nexclude_patterns = ["_build"]\nneeds_from_toml = "ubproject.toml"\n',
+}
+UBPROJECT = '[needs]\nid_required = false\n[needs.fields.priority]\ndescription = "Priority"\n[needs.links.tests]\nincoming = "is tested by"\noutgoing = "tests"\n'
+FOREIGN_INDEX = """\
+Foreign
+=======
+
+.. req:: Deliver the rate
+   :id: R_001
+   :priority: high
+
+.. spec:: Without an ID, which sphinx-needs derives
+   :links: R_001
+
+   The controller shall hold the rate.
+
+.. test:: Rate test
+   :id: T_001
+   :tests: R_001
+
+.. note::
+
+   .. impl:: Nested in a note
+      :id: I_001
+      :links: R_001
+"""
+
+
+@pytest.mark.parametrize("case", sorted(FOREIGN_CONF))
+def test_any_sphinx_needs_project_without_techfile(tmp_path: Path, case: str) -> None:
+    """No [tool.techfile]: the types, fields, links and ID settings come from the project's own configuration."""
+    from techfile.cli import main
+
+    root = tmp_path / "foreign"
+    root.mkdir()
+    (root / "conf.py").write_text(FOREIGN_CONF[case])
+    (root / "ubproject.toml").write_text(UBPROJECT)
+    (root / "index.rst").write_text(FOREIGN_INDEX)
+    assert main(["needs", "--project", str(root), "-o", str(tmp_path / "ours.json")]) == 0
+    read = json.loads((tmp_path / "ours.json").read_text())["versions"][""]["needs"]
+    built = build_needs(root)
+    assert len(read) == 4 and differences(read, built) == []

@@ -164,6 +164,6 @@ def test_broken_rule_declaration_stops_the_build_with_its_location(site: Mini) -
     build = sphinx_build(site.root)
     assert build.status == 1
     line = next(n for n, text in enumerate(rules.read_text().splitlines(), 1) if 'check = "verifed"' in text)
-    assert f"{rules}:{line}: ERROR: rule R04: names unknown check 'verifed'" in build.output
+    assert f"trace_rules.toml:{line}: ERROR: rule R04: names unknown check 'verifed'" in build.output
     assert "[techfile.declaration]" in build.output
     assert "Traceback" not in build.output

@@ -238,6 +238,7 @@ def _words(values: list[Any]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" or {shown[-1]}"
 
 
+_BOUNDS = {"minimum": "of at least", "exclusiveMinimum": "greater than", "maximum": "of at most", "exclusiveMaximum": "less than"}
 _AT_LEAST = {"minItems": "entries", "minLength": "characters", "minProperties": "keys"}
 _TYPE_WORDS = {"string": 'a string: "..."', "array": "a list: [...]", "object": "a table: { ... }", "boolean": "true or false", "integer": "an integer", "number": "a number"}
 
@@ -265,6 +266,8 @@ def _schema_fix(error: ValidationError, schema_name: str) -> str:
     if error.validator == "required" and isinstance(value, list):
         missing = next((key for key in value if isinstance(error.instance, dict) and key not in error.instance), value[0])
         return f"add {missing} = ..."
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return f"use a number {_BOUNDS[error.validator]} {value}"
     if error.validator in _AT_LEAST:
         return f"give at least {value} {_AT_LEAST[error.validator]}"
     if error.validator == "uniqueItems":

@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--project", type=Path, default=None, help="project directory (default: the nearest with [tool.techfile])")
     parser.add_argument("--format", choices=FORMATS, default="text")
-    parser.add_argument("--output", "-o", help="write the report to FILE instead of standard output")
+    parser.add_argument("--output", "-o", help="write the report to FILE instead of standard output (- for standard output)")
     parser.add_argument("--release", help="ID of the release under evaluation (default: [tool.techfile] release)")
     parser.set_defaults(handler=run)
 
@@ -37,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
     if corpus.problems:
         # every source it cannot read, not only the first: one fix-up round for the writer
         for problem in corpus.problems[:-1]:
-            print(f"techfile: error: {problem.render()}", file=sys.stderr)
+            print(problem.command_line(), file=sys.stderr)
         raise corpus.problems[-1]
     evaluation = check_corpus(project, declarations, corpus)
     text = RENDERERS[args.format](evaluation, project.catalogue_url)
-    if args.output:
+    if args.output and args.output != "-":
         write_atomic(Path(args.output), text.encode("utf-8"))
     else:
         sys.stdout.write(text)

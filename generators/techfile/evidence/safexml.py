@@ -74,7 +74,7 @@ def parse(path: Path, shown: str | None = None) -> Element:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise TechfileError(f"cannot read: {exc.strerror}", path=shown) from None
+        raise TechfileError(f"cannot read: {exc.strerror}", path=shown, fix="run the tests first so they write the report, or give the report's path") from None
     if not data.strip():
         raise TechfileError("file is empty: not a JUnit XML report", path=shown, fix="check that the test run wrote its report")
     handler = _TreeBuilder()
@@ -84,9 +84,10 @@ def parse(path: Path, shown: str | None = None) -> Element:
         raise UnsafeXMLError(
             f"refused: the file declares the XML entity {exc.name!r} (entity expansion or external entity attack); JUnit reports never need entities",
             path=shown,
+            fix="regenerate the report with the test runner; JUnit XML needs no DTD or entities",
         ) from None
     except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
-        raise UnsafeXMLError(f"refused: the file references an external resource ({exc})", path=shown) from None
+        raise UnsafeXMLError(f"refused: the file references an external resource ({exc})", path=shown, fix="regenerate the report with the test runner; JUnit XML needs no DTD or entities") from None
     except xml.sax.SAXParseException as exc:
         raise TechfileError(
             f"not well-formed XML: {exc.getMessage()} (column {exc.getColumnNumber()})",

@@ -70,15 +70,25 @@ def _regex_problem(path: SchemaPath, pattern: str) -> Problem:
     """A pattern the Rust regex engine refuses, with Python's reason where Python refuses it too."""
     try:
         re.compile(pattern)
-        why = "it uses syntax the Rust regex engine of sphinx-needs and techfile does not support (such as look-around or backreferences)"
+        why = "the Rust regex engine of sphinx-needs and techfile refuses it (it has no look-around or backreferences, and limits the size of a pattern)"
     except re.error as exc:
         why = str(exc)
-    return Problem(path, f"pattern {pattern!r} is not a regular expression: {why}", "write a regular expression without look-around and backreferences (https://docs.rs/regex/latest/regex/#syntax)")
+    return Problem(path, f"pattern {pattern!r} is not a regular expression: {why}", "write a regular expression without look-around and backreferences, and without large repetitions (https://docs.rs/regex/latest/regex/#syntax)")
 
 
-def _fix(path: SchemaPath) -> str:
+_TYPE_WORDS = {"array": "a list: [...]", "object": "a table: { ... }", "string": 'a string: "..."', "integer": "an integer", "number": "a number", "boolean": "true or false"}
+
+
+def _fix(path: SchemaPath, keyword: str | None = None, value: Any = None) -> str:
+    """How to write the schema keyword at ``path``, from the meta-schema keyword that refused it."""
     if path and path[-1] == "type":
         return "use " + ", ".join(f'"{t}"' for t in TYPES[:-1]) + f' or "{TYPES[-1]}"'
+    if keyword == "type" and isinstance(value, str) and value in _TYPE_WORDS:
+        return f"write {_TYPE_WORDS[value]}"
+    if keyword in ("minimum", "exclusiveMinimum"):
+        return f"use a number {'of at least' if keyword == 'minimum' else 'greater than'} {value}"
+    if keyword == "minItems":
+        return f"give at least {value} entries"
     return f"write a JSON schema (draft 2020-12, {REFERENCE})"
 
 
@@ -104,7 +114,7 @@ def condition_problem(schema: Any) -> Problem | None:
     error = best_match(_META.iter_errors(schema))
     if error is not None:
         path = tuple(error.path)
-        return Problem(path, error.message, _fix(path))
+        return Problem(path, error.message, _fix(path, str(error.validator), error.validator_value))
     problem = _self_contained(schema)
     if problem is not None:
         return problem

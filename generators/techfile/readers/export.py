@@ -21,14 +21,23 @@ from techfile.project import Project
 from techfile.readers.sources import docname
 
 
-def _place(project: Project, need: Need) -> tuple[str, int]:
-    path, line = need.origin or (need.path, need.line)
-    return docname(project, project.root / path), line
+class _Docnames:
+    """Document names by path, each computed once (it resolves paths on disk)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.known: dict[str, str] = {}
+
+    def of(self, need: Need) -> tuple[str, int]:
+        path, line = need.origin or (need.path, need.line)
+        if path not in self.known:
+            self.known[path] = docname(self.project, self.project.root / path)
+        return self.known[path], line
 
 
-def record(project: Project, corpus: Corpus, need: Need) -> dict[str, Any]:
+def record(project: Project, corpus: Corpus, need: Need, docnames: _Docnames | None = None) -> dict[str, Any]:
     declared = corpus.model.types[need.type]
-    doc, line = _place(project, need)
+    doc, line = (docnames or _Docnames(project)).of(need)
     out: dict[str, Any] = {"id": need.id, "type": need.type, "title": need.title, "docname": doc, "lineno": line}
     out["status"] = need.fields.get("status")
     out["content"] = need.fields.get("content", "")
@@ -42,7 +51,8 @@ def record(project: Project, corpus: Corpus, need: Need) -> dict[str, Any]:
 
 
 def needs_json(project: Project, corpus: Corpus) -> dict[str, Any]:
-    needs = {need.id: record(project, corpus, need) for need in sorted(corpus, key=lambda n: n.id)}
+    docnames = _Docnames(project)
+    needs = {need.id: record(project, corpus, need, docnames) for need in sorted(corpus, key=lambda n: n.id)}
     return {
         "created": "",
         "creator": {"name": "techfile needs", "program": "techfile", "version": __version__},
@@ -55,4 +65,13 @@ def needs_json(project: Project, corpus: Corpus) -> dict[str, Any]:
 def write(project: Project, corpus: Corpus, path: Path) -> None:
     from techfile.fileio import write_atomic
 
-    write_atomic(path, (json.dumps(needs_json(project, corpus), indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    write_atomic(path, dumps(needs_json(project, corpus)).encode("utf-8"))
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The document as JSON, keys sorted, byte-identical for identical needs.
+
+    Not indented: the indenting encoder is pure Python and takes most of the
+    time at tens of thousands of needs; the compact one is C.
+    """
+    return json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n"

@@ -21,6 +21,7 @@ swallows the rest of the file).
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,17 @@ from techfile.readers.directive import Directive
 MYST_EXTENSIONS = frozenset({"colon_fence", "deflist"})
 INCLUDE = "include"
 EVAL_RST = "eval-rst"
+
+# Directives of Sphinx, MyST and sphinx-needs that a need type's name may resemble.
+_KNOWN_DIRECTIVES = frozenset(
+    {
+        "note", "warning", "tip", "hint", "important", "caution", "danger", "error", "attention", "seealso",
+        "admonition", "topic", "sidebar", "container", "rubric", "epigraph", "toctree", "include", "figure",
+        "image", "table", "list-table", "needtable", "needlist", "needflow", "needimport", "needextend",
+        "needfilter", "needpie", "needbar", "needgantt", "needsequence", "needextract", "needservice",
+        "need", "needuml", "needarch", "needreport", "list2need",
+    }
+)
 
 # Directives whose content is not MyST: needs inside them are not needs.
 LITERAL_DIRECTIVES = frozenset(
@@ -61,7 +73,10 @@ _FENCE_LINE = re.compile(r"^[\s>]*(?P<fence>`{3,}|~{3,}|:{3,})\s*$")
 
 @cache
 def _parser() -> MarkdownIt:
-    return create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+    parser = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+    # only the block structure decides where directives are: inline markup is not parsed
+    parser.disable(["inline", "text_join"], ignoreInvalid=True)
+    return parser
 
 
 def is_option_line(line: str) -> bool:
@@ -177,10 +192,31 @@ def scan(text: str, path: Path, directives: frozenset[str], *, first_line: int =
         elif name in LITERAL_DIRECTIVES:
             continue
         else:
+            _refuse_misspelt(name, directives, path, line)
             body = _body_start(content)
         if body < len(content):
             found += scan("\n".join(content[body:]) + "\n", path, directives, first_line=content_line + body)
     return found
+
+
+def _refuse_misspelt(name: str, directives: frozenset[str], path: Path, line: int) -> None:
+    """A directive that is no need type but reads like one: a need that is silently not a need.
+
+    The build warns about an unknown directive only if nothing registers
+    that name; techfile cannot know every extension's directives, so it
+    refuses only names close to a need type's.
+    """
+    if name in _KNOWN_DIRECTIVES:
+        return
+    types = sorted(directives - _KNOWN_DIRECTIVES - {"techfile-evidence"})
+    close = difflib.get_close_matches(name, types, n=1, cutoff=0.75) or [t for t in types if len(t) >= 4 and (name.startswith(t) or t.startswith(name))][:1]
+    if close:
+        raise TechfileError(
+            f"{{{name}}} is not a need type, so this is not a need",
+            path=path,
+            line=line,
+            fix=f"did you mean {{{close[0]}}}? the need types are those of the need model",
+        )
 
 
 def _refuse_unclosed(span: list[int], markup: str, lines: list[str], name: str, path: Path, line: int) -> None:

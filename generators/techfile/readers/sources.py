@@ -28,6 +28,7 @@ import ub_needs_exchange
 from techfile.corpus import Corpus, EvidenceImport, Need, normalise_links
 from techfile.errors import TechfileError
 from techfile.model.needmodel import NeedModel
+from techfile.model.sphinx_config import AutoIds
 from techfile.project import SOURCE_SUFFIXES, Project
 from techfile.readers import discover, extend, myst, rst
 from techfile.readers.directive import Directive
@@ -140,13 +141,20 @@ class _Reader:
     imports: bool
     corpus: Corpus
     names: frozenset[str]
+    auto_ids: AutoIds | None = None
+    """How sphinx-needs derives the ID of a need written without one (None: it requires IDs)."""
     extends: list[extend.Extend] = field(default_factory=list)
 
     def document(self, doc: Path) -> None:
         parser = PARSER_OF_SUFFIX.get(doc.suffix)
         shown = self.project.relative(doc)
         if parser is None:
-            raise TechfileError(f"techfile check reads {', '.join(PARSER_OF_SUFFIX)} sources, not {doc.suffix}", path=shown)
+            raise TechfileError(
+                f"techfile check reads {', '.join(PARSER_OF_SUFFIX)} sources, not {doc.suffix}",
+                path=shown,
+                line=1,
+                fix="rename it to .md or .rst, or exclude it in [tool.techfile] exclude",
+            )
         self.text(doc, parser, docname=docname(self.project, doc), stack=(doc.resolve(),), via=None)
 
     def text(self, path: Path, parser: str, *, docname: str, stack: tuple[Path, ...], via: str | None) -> None:
@@ -175,6 +183,9 @@ class _Reader:
                 need = _need_from_options(self.model, self.corpus, directive, shown, via)
                 if need is None:
                     continue
+                if not need.id and self.auto_ids is not None:
+                    prefix = self.model.types[need.type].prefix
+                    need = replace(need, id=self.auto_ids.make(prefix, need.title, "\n".join(directive.content).strip("\n")))
                 if need.id:
                     self.corpus.add(need)
                 else:
@@ -233,7 +244,7 @@ class _Reader:
         try:
             version = ub_needs_exchange.load(target).select_version(options.get("version"))
         except ub_needs_exchange.ExchangeError as exc:
-            raise TechfileError(f"needimport {self.project.relative(target)}: {exc.message}", path=where, line=line) from None
+            raise TechfileError(f"needimport {self.project.relative(target)}: {exc.message}", path=where, line=line, fix=getattr(exc, "fix", None) or "regenerate it with its generator") from None
         prefix = options.get("id_prefix", "")
         source = RecordFile(target, self.project.relative(target), prefix)
         for record in version.records():
@@ -244,7 +255,15 @@ class _Reader:
             self.corpus.add(replace(need, origin=(where, line)))
 
 
-def read_corpus(project: Project, model: NeedModel, files: Iterable[Path] | None = None, *, imports: bool = True, collect: bool = False) -> Corpus:
+def read_corpus(
+    project: Project,
+    model: NeedModel,
+    files: Iterable[Path] | None = None,
+    *,
+    imports: bool = True,
+    collect: bool = False,
+    auto_ids: AutoIds | None = None,
+) -> Corpus:
     """All needs of the project, as ``techfile check`` sees them (``imports=False``: the authored ones only).
 
     A source the reader refuses raises its :class:`TechfileError`; with
@@ -253,7 +272,7 @@ def read_corpus(project: Project, model: NeedModel, files: Iterable[Path] | None
     """
     corpus = Corpus(model)
     names = model.directives | {NEEDIMPORT, EVIDENCE, INCLUDE, NEEDEXTEND, LIST2NEED}
-    reader = _Reader(project, model, imports, corpus, names)
+    reader = _Reader(project, model, imports, corpus, names, auto_ids)
     if files is None:
         found = discover_sources(project)
         corpus.problems += found.problems

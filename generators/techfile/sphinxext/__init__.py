@@ -58,7 +58,7 @@ def evaluate(app: Sphinx, builder: Any = None) -> None:
     try:
         state.evaluation = check_corpus(state.project, state.declarations, state.corpus)
     except TechfileError as error:
-        declaration_error(error, "no traceability rule is evaluated")
+        declaration_error(error, "no traceability rule is evaluated", app=app)
         return
     for finding in state.evaluation.findings:
         location = f"{finding.path}:{finding.line}"

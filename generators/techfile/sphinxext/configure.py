@@ -175,15 +175,17 @@ def _fallback_root_doc(app: Sphinx, config: Config) -> None:
         pyproject = folder / PYPROJECT
         if not pyproject.is_file():
             continue
+        root_doc: object = Settings.root_doc  # the default, when the file cannot be read at all
         try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("techfile")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return
-        if isinstance(table, dict):
-            root_doc = table.get("root_doc", Settings.root_doc)
-            if isinstance(root_doc, str):
-                _apply(config, {"root_doc": Path(os.path.relpath(folder / root_doc, app.srcdir)).as_posix()})
-            return
+            tool = tomllib.loads(pyproject.read_bytes().decode("utf-8", errors="replace")).get("tool")
+            table = tool.get("techfile") if isinstance(tool, dict) else None
+            if isinstance(table, dict):
+                root_doc = table.get("root_doc", Settings.root_doc)
+        except tomllib.TOMLDecodeError:
+            pass
+        if isinstance(root_doc, str):
+            _apply(config, {"root_doc": Path(os.path.relpath(folder / root_doc, app.srcdir)).as_posix()})
+        return
 
 
 def configure(app: Sphinx, config: Config) -> None:
@@ -198,7 +200,7 @@ def configure(app: Sphinx, config: Config) -> None:
     try:
         project = load_project(Path(app.confdir))
     except TechfileError as error:
-        declaration_error(error, "techfile configures nothing and evaluates no rule", state.pending)
+        declaration_error(error, "techfile configures nothing and evaluates no rule", state.pending, app=app)
         _fallback_root_doc(app, config)
         return
     state.project = project
@@ -206,7 +208,7 @@ def configure(app: Sphinx, config: Config) -> None:
         state.model = load_need_model(project.declaration("need_model"))
         model_config = state.model.sphinx_needs_config()
     except TechfileError as error:
-        declaration_error(error, "techfile configures no need type and evaluates no rule", state.pending)
+        declaration_error(error, "techfile configures no need type and evaluates no rule", state.pending, app=app)
         model_config = None
     ours = settings(project, Path(app.srcdir), model_config or {}, state.pending)
     _apply(config, ours)
@@ -218,4 +220,4 @@ def configure(app: Sphinx, config: Config) -> None:
     try:
         state.declarations = load_declarations(project)
     except TechfileError as error:
-        declaration_error(error, "no traceability rule is evaluated", state.pending)
+        declaration_error(error, "no traceability rule is evaluated", state.pending, app=app)

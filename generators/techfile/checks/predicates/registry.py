@@ -61,7 +61,7 @@ def describe(schema: Mapping[str, Any], plural: bool = False) -> str:
 
 
 def _param_fix(key: str, schema: Mapping[str, Any], value: Any) -> str:
-    if schema.get("type") == "array" and not isinstance(value, list):
+    if schema.get("type") == "array" and isinstance(value, str):
         return f"write a TOML array: {key} = {json.dumps([value], ensure_ascii=False)}"
     return f"make {key} {describe(schema)}"
 
