@@ -155,15 +155,16 @@ class _Reader:
                 line=1,
                 fix="rename it to .md or .rst, or exclude it in [tool.techfile] exclude",
             )
-        self.text(doc, parser, docname=docname(self.project, doc), stack=(doc.resolve(),), via=None)
+        self.text(doc, parser, doc_name=docname(self.project, doc), stack=(doc.resolve(),), via=None)
 
-    def text(self, path: Path, parser: str, *, docname: str, stack: tuple[Path, ...], via: str | None) -> None:
+    def text(self, path: Path, parser: str, *, doc_name: str, stack: tuple[Path, ...], via: str | None) -> None:
+        """Read one file of the document ``doc_name``; ``stack`` is the chain of files including it, the document first."""
         shown = self.project.relative(path)
         text = discover.read(path, shown)
         for directive in SCANNERS[parser](text, Path(shown), self.names):
             written_in = directive.parser or parser
             if directive.name == INCLUDE:
-                self.include(directive, path, written_in, docname=docname, stack=stack, via=via or self.project.relative(self._doc(stack)))
+                self.include(directive, path, written_in, doc_name=doc_name, stack=stack, via=via or self.project.relative(stack[0]))
             elif directive.name == NEEDIMPORT:
                 if self.imports:
                     self.needimport(directive, path)
@@ -171,7 +172,7 @@ class _Reader:
                 if self.imports:
                     self.evidence(directive, path)
             elif directive.name == NEEDEXTEND:
-                self.extends.append(extend.parse(directive, docname, shown))
+                self.extends.append(extend.parse(directive, doc_name, shown))
             elif directive.name == LIST2NEED:
                 raise TechfileError(
                     "list2need is not read by techfile check",
@@ -191,10 +192,7 @@ class _Reader:
                 else:
                     self.corpus.unidentified.append((shown, directive.line, directive.name))
 
-    def _doc(self, stack: tuple[Path, ...]) -> Path:
-        return stack[0]
-
-    def include(self, directive: Directive, including: Path, parser: str, *, docname: str, stack: tuple[Path, ...], via: str) -> None:
+    def include(self, directive: Directive, including: Path, parser: str, *, doc_name: str, stack: tuple[Path, ...], via: str) -> None:
         shown = self.project.relative(including)
         if set(directive.options) & _INCLUDE_LITERAL:
             return  # shown as a literal block: no needs
@@ -214,7 +212,7 @@ class _Reader:
             raise discover.UnreadableSource(f"include cycle: {cycle}", path=shown, line=directive.line, fix="remove one of the includes")
         wanted = directive.options.get("parser", "").lower()
         included_as = "rst" if "rst" in wanted or "restructuredtext" in wanted else "myst" if "myst" in wanted else parser
-        self.text(target, included_as, docname=docname, stack=(*stack, target.resolve()), via=via)
+        self.text(target, included_as, doc_name=doc_name, stack=(*stack, target.resolve()), via=via)
 
     def _resolve(self, argument: str, doc: Path) -> Path:
         return sphinx_srcdir(self.project) / argument.lstrip("/") if argument.startswith("/") else doc.parent / argument
