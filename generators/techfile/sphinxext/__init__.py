@@ -33,6 +33,7 @@ from sphinx.util import logging
 
 from techfile import __version__
 from techfile.errors import TechfileError
+from techfile.sphinxext import control, workbook
 from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
 from techfile.sphinxext.parity import compare, refine_locations
@@ -145,4 +146,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", always_rebuild_views)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+    control.setup(app)
+    workbook.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

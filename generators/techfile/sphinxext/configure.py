@@ -25,6 +25,7 @@ from sphinx.util import logging
 from techfile import resources
 from techfile.errors import TechfileError
 from techfile.project import PYPROJECT, SOURCE_SUFFIXES, Project, Settings, load_project
+from techfile.sphinxext.display import display_settings
 from techfile.sphinxext.parity import read_as_check_reads
 from techfile.sphinxext.state import Message, build_state
 
@@ -211,6 +212,8 @@ def configure(app: Sphinx, config: Config) -> None:
         declaration_error(error, "techfile configures no need type and evaluates no rule", state.pending, app=app)
         model_config = None
     ours = settings(project, Path(app.srcdir), model_config or {}, state.pending)
+    if state.model is not None:
+        ours.update({k: v for k, v in display_settings(state.model).items() if k not in ours})
     _apply(config, ours)
     config.exclude_patterns = [*config.exclude_patterns, *(p for p in _exclude_patterns(project) if p not in config.exclude_patterns)]
     _warn_root_doc(config, ours, state.pending)
