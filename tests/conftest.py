@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,11 @@ from miniproject import Mini
 
 # The runners' own example projects under fixtures/ are inputs, not tests of techfile.
 collect_ignore_glob = ["fixtures/*"]
+
+# Sphinx colours its messages when CI=true or FORCE_COLOR is set, and the
+# tests match messages as text: NO_COLOR wins over both, in this process and
+# in every build the tests start.
+os.environ["NO_COLOR"] = "1"
 
 
 @pytest.fixture
