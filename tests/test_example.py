@@ -8,50 +8,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from miniproject import REPO
+from example_project import techfile
 from sphinxbuild import Build, sphinx_build
 
 pytestmark = pytest.mark.slow
-COPIED = ("conf.py", "pyproject.toml", "docs", "needs", "schemas", "examples")
-IGNORED = shutil.ignore_patterns("generated", "_build", "__pycache__", ".pytest_cache", "*.egg-info")
-
-
-def techfile(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "techfile", *arguments, "--project", str(root)], capture_output=True, text=True, check=False)
-
-
-def make_evidence(root: Path) -> None:
-    """What `make evidence` does: the device's tests per level, then `techfile junit`."""
-    example = root / "examples" / "pji_risk"
-    for level in ("unit", "integration", "system"):
-        report = root / "_build" / "evidence" / "junit" / f"{level}.xml"
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "junit_family=xunit1", f"--junitxml={report}", f"tests/{level}"],
-            cwd=example, capture_output=True, text=True, check=False,
-        )
-        assert done.returncode == 0, done.stdout[-3000:]
-    done = techfile(root, "junit")
-    assert done.returncode == 0, done.stderr
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Build]:
-    root = tmp_path_factory.mktemp("techfile") / "repo"
-    root.mkdir()
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=IGNORED)
-        else:
-            shutil.copy(source, root / name)
-    make_evidence(root)
-    return root, sphinx_build(root)
 
 
 def test_builds_clean_with_w(example: tuple[Path, Build]) -> None:

@@ -29,13 +29,12 @@ from techfile.model.roles import Role
 from techfile.project import Project, Settings
 from techfile.sphinxext import render
 from techfile.sphinxext.state import Evaluated
-from techfile.sphinxext.views import VIEWS
+from techfile.sphinxext.views import VIEWS, catalogue
 from techfile.sphinxext.views.data import (
     Block,
     BulletList,
     Cell,
     Container,
-    FieldList,
     NeedRef,
     Paragraph,
     Rubric,
@@ -153,11 +152,14 @@ def text(block: Paragraph) -> str:
     return Cell(block.parts).plain
 
 
-def entry(blocks: list[Block], anchor: str) -> dict[str, str]:
-    """The fields of a rule catalogue entry, as text."""
+def entry(state: Evaluated, blocks: list[Block], anchor: str) -> dict[str, str]:
+    """What a rule catalogue entry says of the rule, as text, checked to be in the entry's prose."""
     container = next(b for b in walk(blocks) if isinstance(b, Container) and anchor in b.ids)
-    fields = next(b for b in container.blocks if isinstance(b, FieldList))
-    return {name: Cell(parts).plain for name, parts in fields.fields}
+    rule = next(r for r in state.declarations.rules.values() if r.anchor == anchor)
+    said = {name: Cell(parts).plain for name, parts in catalogue.facts(state, rule)}
+    prose = " ".join(text(b) for b in container.blocks if isinstance(b, Paragraph))
+    assert all(f"{name}: {value}" in prose for name, value in said.items()), prose
+    return said
 
 
 # ------------------------------------------------------------- fast: views
@@ -207,20 +209,23 @@ def test_rule_catalogue_has_every_rule_with_status_scope_and_declaration(tmp_pat
     blocks = VIEWS["rules"].build(state, {})
     anchors = [b.ids[0] for b in walk(blocks) if isinstance(b, Container) and b.ids]
     assert anchors == [rule.anchor for rule in state.declarations.rules.values()]
-    assert entry(blocks, "rule-r04")["Status"] == "applicable"
-    assert entry(blocks, "rule-r05")["Status"] == "disabled: Results are judged in the release review"
-    assert entry(blocks, "rule-r09")["Status"].startswith("not applicable: the need model maps no role hazard")
-    assert entry(blocks, "rule-r04")["Applies to"] == "software_requirement: Software requirement"
-    assert entry(blocks, "rule-r09")["Applies to"] == "hazard: not mapped"
-    assert entry(blocks, "rule-n01")["Applies to"] == "every need"
-    assert entry(blocks, "rule-r30")["Applies to"] == "the project as a whole"
+    assert entry(state, blocks, "rule-r04")["Status"] == "Applicable"
+    assert entry(state, blocks, "rule-r05")["Status"] == "Disabled: Results are judged in the release review"
+    assert entry(state, blocks, "rule-r09")["Status"].startswith("Not applicable: the need model maps no role hazard")
+    assert entry(state, blocks, "rule-r04")["Applies to"] == "Software requirement (swreq)"
+    assert entry(state, blocks, "rule-r04")["Safety classes"] == "A, B and C"
+    assert entry(state, blocks, "rule-r09")["Applies to"] == "hazard (not mapped)"
+    assert entry(state, blocks, "rule-n01")["Applies to"] == "Every need"
+    assert entry(state, blocks, "rule-r30")["Applies to"] == "The project as a whole"
     # where each rule was last written: the project's file for an override, relative to the root
     header = next(n for n, t in enumerate((tmp_path / "trace_rules.toml").read_text().splitlines(), 1) if t == 'id = "X01"') - 1
-    assert entry(blocks, "rule-x01")["Declared at"] == f"trace_rules.toml:{header}"  # its [[rules]] line
-    assert entry(blocks, "rule-r04")["Declared at"].startswith("trace_rules.toml:")
+    assert entry(state, blocks, "rule-x01")["Declared at"] == f"trace_rules.toml:{header}"  # its [[rules]] line
+    assert entry(state, blocks, "rule-r04")["Declared at"].startswith("trace_rules.toml:")
     roles = {row[0]: row for row in rows(table(blocks, "techfile-roles"))}
     assert roles["hazard"][1] == Role.HAZARD.description and roles["hazard"][2] == "not mapped"
     assert roles["software_requirement"][2] == "Software requirement (swreq)"
+    index = rows(table(blocks, "techfile-rule-index"))
+    assert [row[0] for row in index] == list(state.declarations.rules) and index[[r[0] for r in index].index("R05")][:2] == ["R05", "Verification of each requirement passed for the release"]
     relations = {row[0]: row[2] for row in rows(table(blocks, "techfile-relations"))}
     assert relations["verifies"] == "verifies" and relations["arises_from"] == "not mapped"  # removed with hazard
 
@@ -235,9 +240,9 @@ def test_a_view_whose_role_is_not_mapped_says_so(tmp_path: Path, kind: str, opti
 
 def test_requirement_trace_matrix(state: Evaluated) -> None:
     matrix = rows(table(VIEWS["trace-matrix"].build(state, {"kind": "requirements"}), "techfile-trace"))
-    assert matrix[0] == ["UN_001", "SYS_001", "SWR_001", "B", "TEST_001", "TEST_001: 1 passed, 1 skipped (RES_TWO)"]
-    assert matrix[1] == ["UN_001", "SYS_001", "SWR_002", "B", "", "no test"]
-    assert ["UN_002", "", "(no software requirement)", "", "", ""] in matrix
+    assert matrix[0] == ["UN_001", "SYS_001", "SWR_001 Swr_001", "B", "TEST_001", "TEST_001: 1 passed, 1 skipped (RES_TWO)"]
+    assert matrix[1] == ["UN_001", "SYS_001", "SWR_002 Swr_002", "B", "", "no test"]
+    assert ["UN_002 Un_002", "", "(no software requirement)", "", "", ""] in matrix
 
 
 def test_risk_trace_matrix(state: Evaluated) -> None:
@@ -245,7 +250,7 @@ def test_risk_trace_matrix(state: Evaluated) -> None:
     initial, residual = matrix.classify("serious", "probable"), matrix.classify("serious", "remote")
     assert initial is not None and residual is not None
     found = rows(table(VIEWS["trace-matrix"].build(state, {"kind": "risk"}), "techfile-trace"))
-    assert found == [["HAZ_001", initial.title, "RC_001 (protective measure)", "SWR_001", "TEST_001", "TEST_001: 1 passed, 1 skipped (RES_TWO)", residual.title]]
+    assert found == [["HAZ_001 Haz_001", initial.title, "RC_001 (protective measure)", "SWR_001", "TEST_001", "TEST_001: 1 passed, 1 skipped (RES_TWO)", residual.title]]
 
 
 @pytest.mark.parametrize(("stage", "probability"), [("initial", "probable"), ("residual", "remote")])
@@ -265,22 +270,22 @@ def test_risk_matrix_cells_carry_the_class_and_its_colour(state: Evaluated, stag
 
 def test_risk_register(state: Evaluated) -> None:
     register = rows(table(VIEWS["risk-register"].build(state, {}), "techfile-risk-register"))
-    assert register[0][:4] == ["HAZ_001", "Situation", "Harm", "serious / probable"]
-    assert register[0][5:7] == ["RC_001", "serious / remote"]
+    assert register[0][:3] == ["HAZ_001 Haz_001: Situation", "Harm", "Serious / Probable"]
+    assert register[0][4:6] == ["RC_001", "Serious / Remote"]
 
 
 def test_verification_summary(state: Evaluated) -> None:
     blocks = VIEWS["verification"].build(state, {})
     counts = rows(table(blocks, "techfile-verification-counts"))
-    assert counts == [["unit", "1", "0", "0", "1", "2"], ["all", "1", "0", "0", "1", "2"]]
+    assert counts == [["Unit", "1", "0", "0", "1", "2"], ["All levels", "1", "0", "0", "1", "2"]]
     verdicts = rows(table(blocks, "techfile-verification"))
-    assert [row[0] for row in verdicts] == ["SWR_002", "SWR_001"]  # open first
-    assert verdicts[0][4] == "not verified" and verdicts[1][2] == "TEST_001 (unit)" and verdicts[1][4] == "passed"
+    assert [row[0] for row in verdicts] == ["SWR_002 Swr_002", "SWR_001 Swr_001"]  # open first
+    assert verdicts[0][4] == "not verified" and verdicts[1][2] == "TEST_001 (unit): passed" and verdicts[1][4] == "passed"
 
 
 def test_safety_classes_say_where_each_class_comes_from(state: Evaluated) -> None:
     classes = rows(table(VIEWS["safety-classes"].build(state, {}), "techfile-classes"))
-    assert classes == [["ITEM_SYS", "system", "B", "stated", ""], ["ITEM_UNIT", "unit", "B", "inherited from ITEM_SYS", ""]]
+    assert classes == [["ITEM_SYS Item_Sys", "System", "B", "stated", ""], ["ITEM_UNIT Item_Unit", "Unit", "B", "inherited from ITEM_SYS", ""]]
 
 
 def test_view_options_are_checked_like_docutils_choices() -> None:
@@ -288,7 +293,10 @@ def test_view_options_are_checked_like_docutils_choices() -> None:
     assert VIEWS["risk-matrix"].options["stage"](" Residual ") == "residual"
     with pytest.raises(ValueError, match="choose from"):
         VIEWS["risk-matrix"].options["stage"]("final")
-    assert set(VIEWS) == {"gaps", "coverage", "rules", "trace-matrix", "risk-matrix", "risk-register", "verification", "safety-classes"}
+    assert set(VIEWS) == {
+        "gaps", "coverage", "rules", "trace-matrix", "item-coverage", "soup-coverage", "risk-matrix", "risk-levels", "risk-register",
+        "verification", "test-verdicts", "test-records", "safety-classes", "needs",
+    }
 
 
 # ---------------------------------------------------------- fast: renderer
@@ -323,6 +331,11 @@ def references(node: nodes.Node) -> list[str]:
     return [ref["refuri"] for ref in node.findall(nodes.reference)]
 
 
+def content(out: list[nodes.Node]) -> list[nodes.Node]:
+    """Rendered blocks without the page's style and script."""
+    return [n for n in out if not isinstance(n, nodes.raw)]
+
+
 def test_latex_links_use_sphinx_percent_uris_and_anchor_containers_with_targets(monkeypatch: pytest.MonkeyPatch) -> None:
     out = renderer(monkeypatch, FakeBuilder("latex", {"docs/rules", "needs/requirements"})).blocks(
         [Paragraph((NeedRef("SWR_001"), RuleRef("R04", "rule-r04"))), Container((Paragraph((Text("x"),)),), ids=("rule-r04",))]
@@ -347,7 +360,8 @@ def test_html_links_and_one_style_per_page_for_cell_colours(monkeypatch: pytest.
     second = page.blocks([grid])
     style = first[0]
     assert isinstance(style, nodes.raw) and style["format"] == "html"
-    assert style.astext() == "<style>td.techfile-color-aabbcc { background: #aabbcc55; } td.techfile-color-f1948a { background: #f1948a55; }</style>"
+    css = style.astext().split("</style>")[0]
+    assert css.startswith("<style>" + render.VIEW_CSS) and css.endswith(" td.techfile-color-aabbcc { background: #aabbcc55; } td.techfile-color-f1948a { background: #f1948a55; }")
     assert not any(isinstance(n, nodes.raw) for n in second)  # the page has it already
     entries = list(first[1].findall(nodes.entry))
     assert entries[2]["classes"] == ["techfile-risk-high", "techfile-color-f1948a"]
@@ -358,7 +372,7 @@ def test_html_links_and_one_style_per_page_for_cell_colours(monkeypatch: pytest.
 
 def test_singlehtml_anchor_replaces_the_document_fragment(monkeypatch: pytest.MonkeyPatch) -> None:
     page = renderer(monkeypatch, FakeBuilder("html", {"docs/rules"}, {"docs/rules": "#document-docs/rules"}))
-    assert references(page.blocks([Paragraph((RuleRef("R04", "rule-r04"),))])[0]) == ["#rule-r04"]
+    assert references(content(page.blocks([Paragraph((RuleRef("R04", "rule-r04"),))]))[0]) == ["#rule-r04"]
 
 
 def test_an_empty_table_says_none_and_latex_drops_colours(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,13 +386,13 @@ def test_rule_catalogue_renders_to_nodes(monkeypatch: pytest.MonkeyPatch, state:
     blocks = VIEWS["rules"].build(state, {})
     out = renderer(monkeypatch, FakeBuilder("html", {"docs/rules", "needs/requirements"})).blocks(blocks)
     captions = [t[0].astext() for t in out if isinstance(t, nodes.table) and isinstance(t[0], nodes.title)]
-    assert captions == ["Roles", "Relations"]
+    assert captions == ["Rule index", "Roles", "Relations"]
     containers = [c for c in out if isinstance(c, nodes.container)]
     assert [c["ids"] for c in containers] == [[rule.anchor] for rule in state.declarations.rules.values()]
     r04 = containers[[rule.id for rule in state.declarations.rules.values()].index("R04")]
     assert r04["classes"] == ["techfile-rule"] and "techfile.R04" in r04.astext()
     assert [n["language"] for n in r04.findall(nodes.literal_block)] == ["json"]
-    assert entry(blocks, "rule-r04")["Reported as"] == "techfile.R04 — “no test specification or automated test verifies it”"
+    assert entry(state, blocks, "rule-r04")["Reported as"] == "techfile.R04 “no test specification or automated test verifies it”"
 
 
 # ------------------------------------------------------ slow: sphinx-build
@@ -536,8 +550,8 @@ def test_html_build_shows_the_views_with_the_declared_coverage(tmp_path: Path) -
     assert "disabled: Results are judged in the release review" in views
     assert "open gap(s)" in views and "inherited from" in views and "Unacceptable" in views
     assert 'href="../needs/needs.html#SWR_001"' in views and "extra.html#UN_002" in views
-    assert views.count("<style>td.techfile-color-") == 1  # two risk matrices, one style
+    assert views.count("td.techfile-color-f1948a {") == 1  # two risk matrices, the colour styled once
     rules = (build.outdir / "docs" / "rules.html").read_text()
     assert 'id="rule-r04"' in rules and 'id="rule-x01"' in rules
-    assert "disabled: Results are judged in the release review" in rules
+    assert "<strong>Disabled</strong>: Results are judged in the release review" in rules
     assert "trace_rules.toml:" in rules

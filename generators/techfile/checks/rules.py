@@ -197,6 +197,17 @@ def load_rules(path: Path, model: NeedModel) -> dict[str, TraceRule]:
     return rules
 
 
+def load_reserved(path: Path, rules: dict[str, TraceRule] | None = None) -> dict[str, str]:
+    """Rule numbers kept free, by ID, with why (``[reserved]`` of every layer, a later layer winning).
+
+    A number that is declared as a rule (in ``rules``) is not reserved any more.
+    """
+    reserved: dict[str, str] = {}
+    for layer in load_layers(path, "trace_rules", SCHEMA):
+        reserved.update(layer.data.get("reserved", {}))
+    return {rule_id: reason for rule_id, reason in sorted(reserved.items()) if rule_id not in (rules or {})}
+
+
 def _either(close: str | None, otherwise: str) -> str:
     """The closest name, if any, then what else to do."""
     return f"{close} Otherwise, {otherwise}" if close else otherwise

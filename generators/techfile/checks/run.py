@@ -3,10 +3,10 @@ check`` and the Sphinx extension both call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from techfile.checks.engine import Evaluation, evaluate, find_release
-from techfile.checks.rules import TraceRule, load_rules
+from techfile.checks.rules import TraceRule, load_reserved, load_rules
 from techfile.corpus import Corpus
 from techfile.errors import TechfileError
 from techfile.model.needmodel import NeedModel, load_need_model
@@ -20,11 +20,15 @@ class Declarations:
     model: NeedModel
     rules: dict[str, TraceRule]
     matrix: RiskMatrix
+    reserved: dict[str, str] = field(default_factory=dict)
+    """Rule numbers kept free for rules not declared yet, with why (``[reserved]``)."""
 
 
 def load_declarations(project: Project) -> Declarations:
     model = load_need_model(project.declaration("need_model"))
-    return Declarations(model, load_rules(project.declaration("trace_rules"), model), load_risk_matrix(project.declaration("risk_matrix")))
+    rules_file = project.declaration("trace_rules")
+    rules = load_rules(rules_file, model)
+    return Declarations(model, rules, load_risk_matrix(project.declaration("risk_matrix")), load_reserved(rules_file, rules))
 
 
 def check_corpus(project: Project, declarations: Declarations, corpus: Corpus) -> Evaluation:

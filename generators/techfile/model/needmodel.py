@@ -53,6 +53,29 @@ class FieldDef:
     name: str
     description: str
     schema: dict[str, Any] | None
+    title: str = ""
+    """What the field is called where it is shown (a column header, a label); its name with spaces when not declared."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """What each value of the field's enum is called where it is shown."""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", humanise(self.name))
+
+    def label(self, value: str) -> str:
+        """The value as a reader sees it: its declared label, else the value itself."""
+        return self.labels.get(value, value)
+
+    @property
+    def enum(self) -> tuple[str, ...]:
+        values = (self.schema or {}).get("enum")
+        return tuple(values) if isinstance(values, list) else ()
+
+
+def humanise(name: str) -> str:
+    """``time_s`` -> ``Time s``: a name as a header when nothing better is declared."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,16 @@ class LinkType:
     incoming: str
     sources: tuple[str, ...]
     targets: tuple[str, ...] | None  # None: any type
+    title: str = ""
+    """Header of a column of the link's targets; ``outgoing`` with a capital when not declared."""
+    incoming_title: str = ""
+    """Header of a column of the needs linking here; ``incoming`` with a capital when not declared."""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", humanise(self.outgoing))
+        if not self.incoming_title:
+            object.__setattr__(self, "incoming_title", humanise(self.incoming))
 
     @property
     def back(self) -> str:
@@ -113,8 +146,15 @@ def merge(layers: list[Layer]) -> tuple[dict[str, Any], dict[tuple[str, ...], Wh
                     if key.startswith("add_"):
                         base = key[len("add_") :]
                         target[base] = list(dict.fromkeys([*target.get(base, []), *value]))
+                    elif key == "labels":
+                        # value by value: a project relabels one value, or labels one it adds to the enum
+                        target[key] = {**target.get(key, {}), **value}
+                        for label in value:
+                            origins[(section, name, key, label)] = layer.where(section, name, key, label)
                     else:
                         target[key] = value
+                        if key == "schema":
+                            origins[(section, name, key)] = layer.where(section, name, key)
                 origins[(section, name)] = layer.where(section, name)
         for section in ("roles", "relations"):
             for name, value in data.get(section, {}).items():
@@ -192,14 +232,21 @@ class NeedModel:
         self.default_safety_class: str = data["default_safety_class"]
         self.id_regex: str = data["id_regex"]
         self._compile("id_regex", self.id_regex, self.where("id_regex"))
-        self.fields = {name: FieldDef(name, spec.get("description", ""), spec.get("schema")) for name, spec in data["fields"].items()}
+        self.fields = {
+            name: FieldDef(name, spec.get("description", ""), spec.get("schema"), spec.get("title", ""), dict(spec.get("labels", {})))
+            for name, spec in data["fields"].items()
+        }
+        self._check_labels()
         self._check_names(data)
         self.links: dict[str, LinkType] = {}
         for name, spec in data["links"].items():
             for key in ("outgoing", "incoming", "from", "to"):
                 if key not in spec:
                     raise self.where("links", name).error(f"link type {name!r} declares no {key}", fix=f"add {key} = ...", keyed=False)
-            self.links[name] = LinkType(name, spec["outgoing"], spec["incoming"], tuple(spec["from"]), None if spec["to"] == [ANY_TYPE] else tuple(spec["to"]))
+            self.links[name] = LinkType(
+                name, spec["outgoing"], spec["incoming"], tuple(spec["from"]), None if spec["to"] == [ANY_TYPE] else tuple(spec["to"]),
+                spec.get("title", ""), spec.get("incoming_title", ""),
+            )
         self.types: dict[str, NeedType] = {}
         for name, spec in data["types"].items():
             self.types[name] = self._need_type(name, spec)
@@ -227,6 +274,43 @@ class NeedModel:
             return re.compile(pattern)
         except re.error as exc:
             raise where.error(f"{what} {pattern!r} is not a regular expression: {exc}", fix="write a Python regular expression (https://docs.python.org/3/library/re.html)", keyed=False) from None
+
+    def _check_labels(self) -> None:
+        """A label names a value of the field's enum: one for a value that cannot occur is a typo.
+
+        A label written below the layer that last wrote the enum (the
+        default's label of a value a project's enum leaves out) is dropped,
+        not refused: the project cannot edit that file.
+        """
+        for definition in self.fields.values():
+            if not definition.enum:
+                continue
+            schema_layer = self._layer(self.where("fields", definition.name, "schema"))
+            for value in list(definition.labels):
+                if value in definition.enum:
+                    continue
+                where = self._origins.get(("fields", definition.name, "labels", value)) or self.where("fields", definition.name)
+                if self._layer(where) < schema_layer:
+                    del definition.labels[value]
+                    continue
+                close = difflib.get_close_matches(value, list(definition.enum), n=1)
+                raise where.error(
+                    f"field {definition.name!r} labels {value!r}, which is not a value of its enum ({', '.join(definition.enum)})",
+                    fix=(f"did you mean {close[0]!r}? " if close else "") + "label a value of the enum, or remove the label",
+                    keyed=False,
+                )
+
+    # ------------------------------------------------------------ labels
+
+    def field_title(self, name: str) -> str:
+        """What the field ``name`` (the project's name) is called where it is shown."""
+        definition = self.fields.get(name)
+        return definition.title if definition is not None else humanise(name)
+
+    def value_label(self, name: str, value: str) -> str:
+        """What the value of field ``name`` is called where it is shown."""
+        definition = self.fields.get(name)
+        return definition.label(value) if definition is not None else value
 
     def _check_names(self, data: dict[str, Any]) -> None:
         """Field and link type names sphinx-needs would ignore, refused where they are written.

@@ -12,10 +12,12 @@ List it in conf.py (``extensions = ["myst_parser", "sphinx_needs",
   (``write-started``) and reports each open gap as a typed warning
   ``techfile.<rule>`` at ``file:line`` (suppressible with ``suppress_warnings``);
 * renders the computed views (``{techfile-gaps}``, ``{techfile-coverage}``,
-  ``{techfile-rules}``, ``{techfile-trace-matrix}``, ``{techfile-risk-matrix}``,
-  ``{techfile-risk-register}``, ``{techfile-verification}``,
-  ``{techfile-safety-classes}``) from that one evaluation, per builder, and
-  marks their pages for rebuild every time;
+  ``{techfile-rules}``, ``{techfile-trace-matrix}``, ``{techfile-item-coverage}``,
+  ``{techfile-soup-coverage}``, ``{techfile-risk-matrix}``, ``{techfile-risk-levels}``,
+  ``{techfile-risk-register}``, ``{techfile-verification}``, ``{techfile-test-verdicts}``,
+  ``{techfile-test-records}``, ``{techfile-safety-classes}``, ``{techfile-needs}``)
+  from that one evaluation, per builder, puts each verdict under its need's
+  card, and marks their pages for rebuild every time;
 * writes ``techfile-findings.json`` (``findings.schema.json``) next to the
   output for CI and tools.
 """
@@ -33,7 +35,7 @@ from sphinx.util import logging
 
 from techfile import __version__
 from techfile.errors import TechfileError
-from techfile.sphinxext import control, workbook
+from techfile.sphinxext import control, directives, workbook
 from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
 from techfile.sphinxext.parity import compare, refine_locations
@@ -146,6 +148,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", always_rebuild_views)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+    directives.setup(app)
     control.setup(app)
     workbook.setup(app)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

@@ -6,6 +6,15 @@ writer turns into ``\\hyperref[docname:anchor]`` inside the one PDF. A
 builder that cannot address the target document raises
 :class:`~sphinx.errors.NoUri` (LaTeX, for a document outside the PDF);
 the label is then rendered without a link, as ``sphinx.ext.todo`` does.
+
+A link to a need carries the need's title (HTML: on hover). A link to a
+place in a view (:class:`~techfile.sphinxext.views.data.ViewRef`) goes to
+the document that shows the view. An anchor of a cell marks its row; a
+row that is a need's home (a hidden test result) gets the need's ID. A
+folding container is HTML ``<details>``, opened by a link to anything in
+it; print builders show it unfolded, or leave it out when it is for the
+screen only. :func:`add_card_summaries` puts the views' verdict lines
+under the need cards of each page.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ from sphinx.application import Sphinx
 from sphinx.errors import NoUri
 from sphinx_needs.api import get_needs_view
 
+from techfile.model.needmodel import NeedModel
+from techfile.model.roles import Role
+from techfile.sphinxext.state import EnvData, Evaluated
 from techfile.sphinxext.views.data import (
     Block,
     BulletList,
@@ -35,6 +47,7 @@ from techfile.sphinxext.views.data import (
     Strong,
     Table,
     Text,
+    ViewRef,
 )
 
 _HEX_COLOR = re.compile(r"#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
@@ -54,6 +67,35 @@ def color_css(class_name: str) -> str:
     return f"td.{class_name} {{ background: #{class_name.removeprefix('techfile-color-')}55; }}"
 
 
+LONG_LITERAL = 24
+"""Characters of a literal beyond which it may break anywhere (IDs of needs written by hand are shorter)."""
+
+VIEW_CSS = (
+    "details.techfile-fold > summary { cursor: pointer; padding: 0.3em 0; } "
+    "details.techfile-fold { margin: 0.3em 0 0.6em 0; } "
+    "details.techfile-fold[open] > summary { margin-bottom: 0.4em; } "
+    "td:target, tr:has(> td:target) > td { outline: 2px solid #e6b800; } "
+    "table.techfile-table code.techfile-long { overflow-wrap: anywhere; } "
+    "table.techfile-records td.techfile-provenance { font-size: 0.82em; overflow-wrap: anywhere; } "
+    "@media print { .techfile-screen-only { display: none; } }"
+)
+"""What the views' own structure needs on screen: a pointer on a fold, the landing row of a link marked,
+the screen-only parts left out of print. Written once per page that has a view; the look is the theme's."""
+
+FOLD_SCRIPT = (
+    "<script>(function () {"
+    "function openTo(id) { var el = id && document.getElementById(decodeURIComponent(id)); if (!el) return;"
+    " for (var node = el; node; node = node.parentElement) { if (node.tagName === 'DETAILS') node.open = true; }"
+    " var own = el.querySelector(':scope > details'); if (own) own.open = true; }"
+    "function onHash() { openTo(location.hash.slice(1)); var el = document.getElementById(decodeURIComponent(location.hash.slice(1))); if (el) el.scrollIntoView(); }"
+    "window.addEventListener('hashchange', onHash); document.addEventListener('DOMContentLoaded', onHash);"
+    "window.addEventListener('beforeprint', function () { document.querySelectorAll('details.techfile-fold').forEach(function (d) {"
+    " if (!d.closest('.techfile-screen-only')) d.open = true; }); });"
+    "})();</script>"
+)
+"""Opens the folds that hold the target of a link (on load and on every in-page link) and, for printing, every fold."""
+
+
 class Renderer:
     """Turns blocks into nodes for one document (``docname``) of one build."""
 
@@ -66,16 +108,19 @@ class Renderer:
         self._styled: set[str] = set()
         """Colour classes whose CSS this document already has (the style is written once per page)."""
         self._ids: set[str] = set()
-        """Anchors given to captioned tables on this page, kept unique when a view appears twice."""
+        """Anchors given on this page (tables, rows, groups), kept unique when a view appears twice."""
+        self._page_style = False
+        """Whether this page has the views' own CSS and script already."""
+        self._env = EnvData(app.env)
 
     # ------------------------------------------------------------ blocks
 
     def blocks(self, blocks: list[Block]) -> list[nodes.Node]:
-        out = [self.block(block) for block in blocks]
+        out = [node for block in blocks if (node := self.block(block)) is not None]
         style = self._style(blocks)
         return [style, *out] if style is not None else out
 
-    def block(self, block: Block) -> nodes.Node:
+    def block(self, block: Block) -> nodes.Node | None:
         if isinstance(block, Paragraph):
             return self.paragraph(block.parts)
         if isinstance(block, Rubric):
@@ -99,15 +144,36 @@ class Renderer:
             fields += nodes.field("", nodes.field_name(text=name), nodes.field_body("", self.paragraph(parts)))
         return fields
 
-    def _container(self, block: Container) -> nodes.container:
-        container = nodes.container(classes=list(block.classes))
+    def _container(self, block: Container) -> nodes.container | None:
+        if block.screen_only and not self.html:
+            return None
+        ids = [self._new_id(i) for i in block.ids if i not in self._ids]
+        classes = [*block.classes, *(["techfile-screen-only"] if block.screen_only else [])]
+        container = nodes.container(classes=classes)
         if self.html:
-            container["ids"] = list(block.ids)
-        elif block.ids:
+            container["ids"] = ids
+        elif ids:
             # the LaTeX writer labels no container; a target makes the anchor \label{doc:id}
-            container += nodes.target("", "", ids=list(block.ids))
-        for child in block.blocks:
-            container += self.block(child)
+            container += nodes.target("", "", ids=ids)
+        children = [node for child in block.blocks if (node := self.block(child)) is not None]
+        if block.summary is None:
+            container += children
+        elif self.html:
+            opened = " open" if block.open else ""
+            container += nodes.raw("", f'<details class="techfile-fold"{opened}><summary>', format="html")
+            summary = nodes.inline(classes=["techfile-fold-summary"])
+            for part in block.summary:
+                summary += self.inline(part)
+            container += summary
+            container += nodes.raw("", "</summary>", format="html")
+            container += children
+            container += nodes.raw("", "</details>", format="html")
+        else:
+            # on paper a fold is unfolded: its summary heads its blocks
+            heading = nodes.paragraph(classes=["techfile-fold-summary"])
+            heading += nodes.strong("", "", *(self.inline(part) for part in block.summary))
+            container += heading
+            container += children
         return container
 
     def table(self, block: Table) -> nodes.table:
@@ -118,8 +184,11 @@ class Renderer:
             node += nodes.title(text=block.title)
         group = nodes.tgroup(cols=len(block.headers))
         node += group
-        for _ in block.headers:
-            group += nodes.colspec(colwidth=1)
+        widths = block.widths if len(block.widths) == len(block.headers) else ()
+        if widths:
+            node["classes"].append("colwidths-given")
+        for index in range(len(block.headers)):
+            group += nodes.colspec(colwidth=widths[index] if widths else 1)
         head = nodes.thead()
         head += self._row([Cell((Text(header),)) for header in block.headers])
         group += head
@@ -145,19 +214,41 @@ class Renderer:
             classes = list(cell.classes)
             if cell.color and self.html and (name := color_class(cell.color)):
                 classes.append(name)
-            row += nodes.entry("", self.paragraph(cell.parts), classes=classes)
+            entry = nodes.entry("", classes=classes)
+            paragraph = self.paragraph(cell.parts)
+            ids = [self._new_id(anchor) for anchor in self._anchors(cell) if anchor not in self._ids]
+            if ids and self.html:
+                entry["ids"] = ids
+            elif ids:
+                # a table cell gets no label in LaTeX; a target inside it does
+                paragraph.insert(0, nodes.target("", "", ids=ids))
+            entry += paragraph
+            row += entry
         return row
 
+    def _anchors(self, cell: Cell) -> list[str]:
+        """The cell's anchors, and its need's ID where the row is the need's home on this page."""
+        anchors = list(cell.anchors)
+        if cell.need_home is not None:
+            item = self.needs.get(cell.need_home)
+            # only where sphinx-needs puts the need and shows no card of it: else the card has the anchor
+            if item is not None and item["docname"] == self.docname and item.get("hide"):
+                anchors.append(cell.need_home)
+        return anchors
+
     def _style(self, blocks: list[Block]) -> nodes.raw | None:
-        """The CSS of the cell colours not yet styled on this page; HTML only (LaTeX shows no colour)."""
+        """The CSS of the cell colours not yet styled on this page, and once per page the views' own
+        CSS and the script of the folds; HTML only (LaTeX shows no colour)."""
         if not self.html:
             return None
         names = sorted({name for cell in _cells(blocks) if cell.color and (name := color_class(cell.color))} - self._styled)
-        if not names:
+        first = not self._page_style
+        if not names and not first:
             return None
         self._styled |= set(names)
-        css = " ".join(color_css(name) for name in names)
-        return nodes.raw("", f"<style>{css}</style>", format="html")
+        self._page_style = True
+        css = " ".join([*([VIEW_CSS] if first else []), *(color_css(name) for name in names)])
+        return nodes.raw("", f"<style>{css}</style>" + (FOLD_SCRIPT if first else ""), format="html")
 
     # ------------------------------------------------------------ inline
 
@@ -175,18 +266,36 @@ class Renderer:
         if isinstance(part, Emphasis):
             return nodes.emphasis(text=part.text)
         if isinstance(part, Code):
-            return nodes.literal(text=part.text)
+            return self.literal(part.text)
         if isinstance(part, NeedRef):
             return self.need(part)
+        if isinstance(part, ViewRef):
+            return self.view(part)
         return self.rule(part)
 
+    @staticmethod
+    def literal(text: str) -> nodes.literal:
+        """Literal text; a long one (a result's ID, a path) may break anywhere, so it never widens its table past the page."""
+        return nodes.literal(text=text, classes=["techfile-long"] if len(text) > LONG_LITERAL else [])
+
     def need(self, ref: NeedRef) -> nodes.Node:
-        """A link to the need's anchor (its ID) on its page; its ID as plain text if the build has no page for it."""
-        label = nodes.literal(text=ref.label or ref.need_id)
+        """A link to the need's anchor (its ID) on its page, its title on hover; its ID as plain text if the build has no page for it."""
+        label = self.literal(ref.label or ref.need_id)
         item = self.needs.get(ref.need_id)
         if item is None or item["is_external"] or not item["docname"]:
             return label
-        return self._link(item["docname"], ref.need_id, label)
+        return self._link(item["docname"], ref.need_id, label, item.get("title") or None)
+
+    def view(self, ref: ViewRef) -> nodes.Node:
+        """A link to a place in a view, on the document that shows the view; else to ``need_id``, else the text."""
+        target_doc = self._env.view_doc(ref.view)
+        if target_doc is not None:
+            return self._link(target_doc, ref.anchor, nodes.inline(text=ref.text, classes=["techfile-viewref"]))
+        if ref.need_id is not None:
+            item = self.needs.get(ref.need_id)
+            if item is not None and not item["is_external"] and item["docname"]:
+                return self._link(item["docname"], ref.need_id, nodes.inline(text=ref.text), item.get("title") or None)
+        return nodes.Text(ref.text)
 
     def rule(self, ref: RuleRef) -> nodes.Node:
         label = nodes.strong(text=ref.rule_id)
@@ -194,7 +303,7 @@ class Renderer:
             return label  # a project without a catalogue page: nothing to link to
         return self._link(self.catalogue_doc, ref.anchor, label)
 
-    def _link(self, target_doc: str, anchor: str, label: nodes.Node) -> nodes.Node:
+    def _link(self, target_doc: str, anchor: str, label: nodes.Node, title: str | None = None) -> nodes.Node:
         try:
             uri = self.app.builder.get_relative_uri(self.docname, target_doc)
         except NoUri:
@@ -205,8 +314,92 @@ class Renderer:
         # always refuri, never refid: under LaTeX the doctree is the whole PDF resolved as its
         # root document, and a refid would be taken as an anchor of whatever file it sits in
         reference = nodes.reference("", "", internal=True, refuri=f"{page}#{anchor}")
+        if title:
+            reference["reftitle"] = title
         reference += label
         return reference
+
+
+def add_card_summaries(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``, after sphinx-needs has rendered its cards: under each need's card on this
+    page, what :func:`~techfile.sphinxext.views.cards.card_summary` says (a verdict, the verification)."""
+    from techfile.sphinxext.configure import catalogue_docname
+    from techfile.sphinxext.state import evaluated
+    from techfile.sphinxext.views.cards import card_summary
+
+    state = evaluated(app)
+    if state is None:
+        return
+    needs = get_needs_view(app)
+    renderer: Renderer | None = None
+    levels = risk_levels(state)
+    for table in list(doctree.findall(nodes.table)):
+        if "need" not in table["classes"] or not table["ids"]:
+            continue
+        relabel_card(table, state.declarations.model, levels)
+        need_id = table["ids"][0]
+        item = needs.get(need_id)
+        if item is None or item["docname"] != docname:
+            continue
+        blocks = card_summary(state, need_id)
+        if not blocks:
+            continue
+        renderer = renderer or Renderer(app, docname, catalogue_docname(app, state.project))
+        summary = nodes.container(classes=["techfile-card-summary"])
+        summary += renderer.blocks(blocks)
+        table.parent.insert(table.parent.index(table) + 1, summary)
+
+
+def risk_levels(state: Evaluated) -> dict[str, dict[str, str]]:
+    """The titles of the risk matrix's levels, by the project's names of the hazard's severity and probability fields."""
+    matrix, roles = state.declarations.matrix, state.declarations.model.roles
+    severity = {level.key: level.title for level in matrix.severity}
+    probability = {level.key: level.title for level in matrix.probability}
+    return {
+        roles.field(Role.HAZARD, name): scale
+        for name, scale in (("severity", severity), ("residual_severity", severity), ("probability", probability), ("residual_probability", probability))
+    }
+
+
+def relabel_card(card: nodes.Element, model: NeedModel, levels: dict[str, dict[str, str]] | None = None) -> None:
+    """A need card's labels and enum values as the need model declares them (``title``, ``labels``).
+
+    sphinx-needs writes each field of a card as ``<name>: <value>`` (an
+    inline of class ``needs_<name>`` holding a ``needs_label`` and a
+    ``needs_data`` inline): the label becomes the field's title, a value of
+    an enum its label (``levels`` adds labels of fields that are no enum,
+    the risk matrix's levels). Each list of links, ``<outgoing>: ...``,
+    becomes ``<title>: ...``.
+    """
+    levels = levels or {}
+    for field_node in list(card.findall(nodes.inline)):
+        names = [c.removeprefix("needs_") for c in field_node["classes"] if c.startswith("needs_")]
+        name = next((n for n in names if n in model.fields or n == "status"), None)
+        if name is None:
+            continue
+        labels = {**(model.fields[name].labels if name in model.fields else {}), **levels.get(name, {})}
+        for child in field_node.children:
+            if not isinstance(child, nodes.inline):
+                continue
+            if "needs_label" in child["classes"]:
+                child.children = []
+                child += nodes.Text(f"{model.field_title(name) if name in model.fields else 'Status'}: ")
+            elif "needs_data" in child["classes"] and labels and len(child.children) == 1 and isinstance(child[0], nodes.Text):
+                value = child.astext()
+                child.children = []
+                child += nodes.Text(labels.get(value, value))
+    for line in list(card.findall(nodes.line)):
+        for index, child in enumerate(line.children):
+            if not isinstance(child, nodes.inline) or index == 0:
+                continue
+            link = next((model.links[c] for c in child["classes"] if c in model.links), None)
+            before = line.children[index - 1]
+            if link is None or not isinstance(before, nodes.Text):
+                continue
+            said = before.astext().strip()
+            title = link.title if said == f"{link.outgoing}:" else link.incoming_title if said == f"{link.incoming}:" else None
+            if title is not None:
+                line.replace(before, nodes.Text(f"{title}: "))
 
 
 def _cells(blocks: Sequence[Block]) -> list[Cell]:
@@ -217,3 +410,4 @@ def _cells(blocks: Sequence[Block]) -> list[Cell]:
         elif isinstance(block, Container):
             found += _cells(block.blocks)
     return found
+

@@ -104,6 +104,8 @@ class EvidencePlace:
 class _EnvStore:
     view_docs: set[str] = field(default_factory=set)
     evidence: dict[str, list[EvidencePlace]] = field(default_factory=dict)
+    view_kinds: dict[str, set[str]] = field(default_factory=dict)
+    """Per document, the names of the views it shows (where a link to a verdict row goes)."""
 
 
 class EnvData:
@@ -124,12 +126,23 @@ class EnvData:
     def evidence(self) -> dict[str, list[EvidencePlace]]:
         return self._store.evidence
 
+    @property
+    def view_kinds(self) -> dict[str, set[str]]:
+        return self._store.view_kinds
+
+    def view_doc(self, kind: str) -> str | None:
+        """The document that shows the view ``kind`` (the first by name when several do)."""
+        return min((doc for doc, kinds in self._store.view_kinds.items() if kind in kinds), default=None)
+
     def purge(self, docname: str) -> None:
         self._store.view_docs.discard(docname)
         self._store.evidence.pop(docname, None)
+        self._store.view_kinds.pop(docname, None)
 
     def merge(self, docnames: set[str], other: EnvData) -> None:
         self._store.view_docs |= other.view_docs & docnames
         for docname in docnames:
             if docname in other.evidence:
                 self._store.evidence[docname] = other.evidence[docname]
+            if docname in other.view_kinds:
+                self._store.view_kinds[docname] = other.view_kinds[docname]

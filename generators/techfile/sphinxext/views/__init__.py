@@ -13,13 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from techfile.sphinxext.views import catalogue, gaps, risk, trace, verification
+from techfile.model.roles import Role
+from techfile.sphinxext.views import catalogue, gaps, needs, records, risk, trace, verification
 from techfile.sphinxext.views.data import Block
 
 if TYPE_CHECKING:
+    from techfile.model.needmodel import NeedModel
     from techfile.sphinxext.state import Evaluated
 
 Build = Callable[["Evaluated", dict[str, str]], list[Block]]
+Check = Callable[["NeedModel", dict[str, str]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class ViewSpec:
     build: Build
     options: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     """The directive's option_spec: option name -> converter (raises ValueError on a bad value)."""
+    check: Check | None = None
+    """What is wrong with a directive's options given the need model (a warning at its line each)."""
 
 
 def choice(*values: str) -> Callable[[str], str]:
@@ -42,15 +47,26 @@ def choice(*values: str) -> Callable[[str], str]:
     return convert
 
 
+def text(argument: str) -> str:
+    """An option converter for free text (``:columns:``, ``:title:``)."""
+    return (argument or "").strip()
+
+
 VIEWS: dict[str, ViewSpec] = {
     "gaps": ViewSpec(gaps.gaps),
     "coverage": ViewSpec(gaps.coverage),
     "rules": ViewSpec(catalogue.rules),
-    "trace-matrix": ViewSpec(trace.trace_matrix, {"kind": choice("requirements", "risk")}),
+    "trace-matrix": ViewSpec(trace.trace_matrix, {"kind": choice("requirements", "reverse", "risk")}),
+    "item-coverage": ViewSpec(trace.item_coverage),
+    "soup-coverage": ViewSpec(trace.soup_coverage),
     "risk-matrix": ViewSpec(risk.risk_matrix, {"stage": choice("initial", "residual")}),
+    "risk-levels": ViewSpec(risk.risk_levels),
     "risk-register": ViewSpec(risk.risk_register),
-    "verification": ViewSpec(verification.verification_summary),
+    "verification": ViewSpec(verification.verification_summary, {"part": choice("all", "counts", "requirements")}),
+    "test-verdicts": ViewSpec(verification.test_verdicts),
+    "test-records": ViewSpec(records.test_records),
     "safety-classes": ViewSpec(verification.safety_classes),
+    "needs": ViewSpec(needs.needs_table, {"role": choice(*(role.value for role in Role)), "columns": text, "title": text}, needs.check),
 }
 
-__all__ = ["VIEWS", "Build", "ViewSpec", "choice"]
+__all__ = ["VIEWS", "Build", "Check", "ViewSpec", "choice", "text"]

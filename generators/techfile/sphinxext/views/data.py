@@ -53,7 +53,22 @@ class RuleRef:
     anchor: str
 
 
-Inline = Text | Strong | Emphasis | Code | NeedRef | RuleRef
+@dataclass(frozen=True)
+class ViewRef:
+    """A place in a computed view (a verdict row, a group of results), wherever the build shows that view.
+
+    ``view`` is the view's name (``test-verdicts``), ``anchor`` the place in
+    it (:mod:`~techfile.sphinxext.views.anchors`); a build without that view
+    links ``need_id`` instead, if given, else shows ``text`` unlinked.
+    """
+
+    view: str
+    anchor: str
+    text: str
+    need_id: str | None = None
+
+
+Inline = Text | Strong | Emphasis | Code | NeedRef | RuleRef | ViewRef
 
 
 @dataclass(frozen=True)
@@ -66,11 +81,21 @@ class Cell:
     """The cell's number, where it is one (a count, a percentage as a fraction)."""
     color: str | None = None
     """Background colour (``#RRGGBB``), e.g. of a risk class."""
+    anchors: tuple[str, ...] = ()
+    """Anchors of the cell's row (a verdict row's ``verdict-TEST_001``), so links can land on it."""
+    need_home: str | None = None
+    """The need this row stands for where sphinx-needs shows no card of it (a hidden
+    test result): the row gets the need's ID as anchor, so links to the need land on it."""
 
     @property
     def plain(self) -> str:
         """The cell as plain text (for spreadsheets and tests)."""
-        return "".join(part.label or part.need_id if isinstance(part, NeedRef) else part.rule_id if isinstance(part, RuleRef) else part.text for part in self.parts)
+        return plain(self.parts)
+
+
+def plain(parts: Iterable[Inline]) -> str:
+    """Inline parts as plain text."""
+    return "".join(part.label or part.need_id if isinstance(part, NeedRef) else part.rule_id if isinstance(part, RuleRef) else part.text for part in parts)
 
 
 @dataclass(frozen=True)
@@ -106,15 +131,26 @@ class Table:
     classes: tuple[str, ...] = ()
     title: str | None = None
     """What the table is, for a sheet name or a caption."""
+    widths: tuple[int, ...] = ()
+    """Relative column widths, one per header (none: the columns share the width as their text needs)."""
 
 
 @dataclass(frozen=True)
 class Container:
-    """A group of blocks with an anchor (``ids``) and CSS classes."""
+    """A group of blocks with an anchor (``ids``) and CSS classes.
+
+    With a ``summary`` the group folds: HTML shows the summary and opens the
+    blocks on a click (``open``: unfolded at first); print builders show the
+    summary as a heading, then the blocks, unless ``screen_only``.
+    """
 
     blocks: tuple[Block, ...]
     ids: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
+    summary: tuple[Inline, ...] | None = None
+    open: bool = False
+    screen_only: bool = False
+    """Left out where the output is printed (LaTeX): detail a screen reader unfolds on demand."""
 
 
 Block = Paragraph | Rubric | BulletList | FieldList | CodeBlock | Table | Container
@@ -128,8 +164,15 @@ def inline(*parts: Inline | str) -> tuple[Inline, ...]:
     return tuple(Text(part) if isinstance(part, str) else part for part in parts)
 
 
-def cell(*parts: Inline | str, classes: Iterable[str] = (), value: float | None = None, color: str | None = None) -> Cell:
-    return Cell(inline(*parts), tuple(classes), value, color)
+def cell(
+    *parts: Inline | str,
+    classes: Iterable[str] = (),
+    value: float | None = None,
+    color: str | None = None,
+    anchors: Iterable[str] = (),
+    need_home: str | None = None,
+) -> Cell:
+    return Cell(inline(*parts), tuple(classes), value, color, tuple(anchors), need_home)
 
 
 def needs(need_ids: Iterable[str], suffix: dict[str, str] | None = None) -> tuple[Inline, ...]:
@@ -156,12 +199,13 @@ class TableBuilder:
     classes: tuple[str, ...] = ()
     title: str | None = None
     rows: list[tuple[Cell, ...]] = field(default_factory=list)
+    widths: tuple[int, ...] = ()
 
     def add(self, *cells: Cell | str | Inline | tuple[Inline, ...]) -> None:
         self.rows.append(tuple(_as_cell(c) for c in cells))
 
     def table(self) -> Table:
-        return Table(self.headers, tuple(self.rows), self.classes, self.title)
+        return Table(self.headers, tuple(self.rows), self.classes, self.title, self.widths)
 
 
 def _as_cell(value: Cell | str | Inline | tuple[Inline, ...]) -> Cell:

@@ -1,0 +1,53 @@
+"""The example device's technical file, copied out of the repository and
+built as `make techfile` builds it: its real test run becomes evidence, then
+the HTML build. Shared by every slow test that reads the built example."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from miniproject import REPO
+from sphinxbuild import Build, sphinx_build
+
+COPIED = ("conf.py", "pyproject.toml", "docs", "needs", "schemas", "examples")
+IGNORED = shutil.ignore_patterns("generated", "_build", "__pycache__", ".pytest_cache", "*.egg-info")
+# Where the tests that look keep what they saw (screenshots, page images), for CI to keep.
+ARTEFACTS = REPO / "_build" / "test-artefacts"
+
+
+def techfile(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "techfile", *arguments, "--project", str(root)], capture_output=True, text=True, check=False)
+
+
+def make_evidence(root: Path) -> None:
+    """What `make evidence` does: the device's tests per level, then `techfile junit`."""
+    example = root / "examples" / "pji_risk"
+    for level in ("unit", "integration", "system"):
+        report = root / "_build" / "evidence" / "junit" / f"{level}.xml"
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "junit_family=xunit1", f"--junitxml={report}", f"tests/{level}"],
+            cwd=example, capture_output=True, text=True, check=False,
+        )
+        assert done.returncode == 0, done.stdout[-3000:]
+    done = techfile(root, "junit")
+    assert done.returncode == 0, done.stderr
+
+
+def copy_example(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=IGNORED)
+        else:
+            shutil.copy(source, root / name)
+    return root
+
+
+def build_example(root: Path) -> tuple[Path, Build]:
+    copy_example(root)
+    make_evidence(root)
+    return root, sphinx_build(root)
