@@ -270,8 +270,9 @@ def test_risk_matrix_cells_carry_the_class_and_its_colour(state: Evaluated, stag
 
 def test_risk_register(state: Evaluated) -> None:
     register = rows(table(VIEWS["risk-register"].build(state, {}), "techfile-risk-register"))
-    assert register[0][:3] == ["HAZ_001 Haz_001: Situation", "Harm", "Serious / Probable"]
-    assert register[0][4:6] == ["RC_001", "Serious / Remote"]
+    assert register[0][0] == "HAZ_001 Haz_001: Situation Harm: Harm"
+    assert register[0][1].endswith(" (Serious / Probable)") and register[0][2] == "RC_001"
+    assert register[0][3].endswith(" (Serious / Remote)")
 
 
 def test_verification_summary(state: Evaluated) -> None:

@@ -115,9 +115,12 @@ def _sp(state: Evaluated, severity: str | None, probability: str | None) -> str:
     return f"{_level_title(matrix.severity, severity)} / {_level_title(matrix.probability, probability)}"
 
 
-def _risk_cell(risk_class: RiskClass | None) -> Cell:
+def _risk_cell(risk_class: RiskClass | None, levels: str | None = None) -> Cell:
+    """The risk class, coloured; with ``levels``, the severity and probability that give it, below."""
     if risk_class is None:
-        return cell(Emphasis("not estimated"))
+        return cell(Emphasis("not estimated"), *((Text(f" ({levels})"),) if levels else ()))
+    if levels:
+        return cell(Strong(risk_class.title), Text(f" ({levels})"), classes=(f"techfile-risk-{risk_class.key}",), color=risk_class.color)
     return cell(risk_class.title, classes=(f"techfile-risk-{risk_class.key}",), color=risk_class.color)
 
 
@@ -199,30 +202,30 @@ def risk_register(state: Evaluated, options: dict[str, str]) -> list[Block]:
         return missing
     corpus = state.corpus
     value = corpus.value
+    # Five columns, so that the register reads at 1024 px without scrolling: the harm
+    # goes with its situation, the severity and probability with the class they give.
     headers = (
-        field_title(state, Role.HAZARD, "hazardous_situation"),
-        field_title(state, Role.HAZARD, "harm"),
-        "Severity / probability",
+        f"{field_title(state, Role.HAZARD, 'hazardous_situation')} and {field_title(state, Role.HAZARD, 'harm').lower()}",
         "Initial risk",
         "Risk controls",
-        "Residual severity / probability",
         "Residual risk",
         "Residual-risk argument and open test results",
     )
-    table = TableBuilder(headers, ("techfile-risk-register",), "Risk register", widths=(17, 12, 9, 8, 7, 9, 8, 30))
+    table = TableBuilder(headers, ("techfile-risk-register",), "Risk register", widths=(32, 13, 9, 13, 33))
     for hazard in sorted_needs(corpus.by_role(Role.HAZARD)):
         initial, residual = assess(state, hazard)
         severity, probability = value(hazard, "severity"), value(hazard, "probability")
         controls = sorted_needs(corpus.incoming(hazard, Relation.MITIGATES, Role.RISK_CONTROL))
-        situation = value(hazard, "hazardous_situation") or ""
+        situation, harm = value(hazard, "hazardous_situation") or "", value(hazard, "harm") or ""
         table.add(
-            cell(*titled(state, hazard.id), *((Text(": "), *prose(situation)) if situation else ())),
-            cell(*prose(value(hazard, "harm") or "")),
-            _sp(state, severity, probability),
-            _risk_cell(initial),
+            cell(
+                *titled(state, hazard.id),
+                *((Text(": "), *prose(situation)) if situation else ()),
+                *((Text(" "), Strong(f"{field_title(state, Role.HAZARD, 'harm')}: "), *prose(harm)) if harm else ()),
+            ),
+            _risk_cell(initial, _sp(state, severity, probability)),
             cell(*needs_parts(c.id for c in controls)) if controls else cell(Emphasis("none")),
-            _sp(state, value(hazard, "residual_severity") or severity, value(hazard, "residual_probability") or probability),
-            _risk_cell(residual),
+            _risk_cell(residual, _sp(state, value(hazard, "residual_severity") or severity, value(hazard, "residual_probability") or probability)),
             _notes(state, hazard, residual),
         )
     return [table.table()]
