@@ -556,3 +556,13 @@ def test_html_build_shows_the_views_with_the_declared_coverage(tmp_path: Path) -
     assert 'id="rule-r04"' in rules and 'id="rule-x01"' in rules
     assert "<strong>Disabled</strong>: Results are judged in the release review" in rules
     assert "trace_rules.toml:" in rules
+
+
+def test_when_spans_results_in_utc_and_says_so_only_where_the_zone_is_recorded() -> None:
+    from techfile.sphinxext.views.common import when
+
+    assert when(["2026-12-01T11:54:00+00:00", "2026-12-01T13:10:00+01:00"]) == "2026-12-01\u00a011:54–12:10\u00a0UTC"
+    assert when(["2026-12-01T11:54:00", "2026-12-02T09:00:00"]) == "2026-12-01\u00a011:54 – 2026-12-02\u00a009:00"
+    # pytest's naive local times beside a zoned record: no crash, and no claim of UTC for all
+    assert when(["2026-12-01T11:54:00", "2026-12-01T12:00:00+00:00", "not a time", None]) == "2026-12-01\u00a011:54–12:00 (UTC where the zone is recorded)"
+    assert when([None, ""]) == ""

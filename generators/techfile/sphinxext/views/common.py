@@ -134,6 +134,7 @@ def joined(groups: Iterable[tuple[Inline, ...]], separator: str = ", ") -> tuple
 def when(timestamps: Iterable[str | None]) -> str:
     """The time span of results' ISO 8601 timestamps, in UTC to the minute: ``2026-12-01 11:54 UTC``."""
     moments: list[datetime] = []
+    zoned = 0
     for stamp in timestamps:
         if not stamp:
             continue
@@ -141,12 +142,16 @@ def when(timestamps: Iterable[str | None]) -> str:
             moment = datetime.fromisoformat(stamp)
         except ValueError:
             continue
-        moments.append(moment.astimezone(UTC) if moment.tzinfo else moment)
+        if moment.tzinfo:
+            zoned += 1
+            moment = moment.astimezone(UTC).replace(tzinfo=None)  # comparable with the runner's local times
+        moments.append(moment)
     if not moments:
         return ""
     # no-break spaces: a date and its time stay on one line in a narrow column
     first, last = min(moments).strftime("%Y-%m-%d\u00a0%H:%M"), max(moments).strftime("%Y-%m-%d\u00a0%H:%M")
-    zone = "\u00a0UTC" if any(m.tzinfo for m in moments) else ""
+    # a runner that records local time without its zone (pytest's JUnit) cannot be put in UTC
+    zone = "\u00a0UTC" if zoned == len(moments) else (" (UTC where the zone is recorded)" if zoned else "")
     if first == last:
         return first + zone
     if first[:10] == last[:10]:
