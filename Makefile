@@ -56,6 +56,7 @@ evidence: setup
 	  rc=$$?; if [ $$rc -gt 1 ]; then echo "example $$level tests could not run (pytest exit $$rc)"; exit $$rc; fi; \
 	done
 	$(MAKE) --no-print-directory junit
+	$(TECHFILE) environment
 
 junit: setup ## JUnit reports -> needs/generated/junit.json ([[tool.techfile.junit]] in pyproject.toml)
 	$(TECHFILE) junit
@@ -76,6 +77,15 @@ lint: setup ## ruff and mypy (strict on the package): no finding allowed
 
 test: setup lint ## lint, then all tests: the slow end-to-end builds and the installed-wheel tests included
 	TECHFILE_PARITY_EXAMPLES=200 TECHFILE_REQUIRE_BROWSER=1 $(PY) -m pytest -m "slow or not slow"
+
+# The release packet of the example (not part of `make techfile`): gated on the rules,
+# reproducible (build date SOURCE_DATE_EPOCH, else the commit's), signed when SIGN_KEY is set.
+RELEASE_VERSION ?= 1.0.0
+SIGN_KEY ?=
+.PHONY: packet
+packet: setup evidence ## the release packet: _build/release/pji-risk-$(RELEASE_VERSION)-technical-file.tar.gz (SIGN_KEY=~/.ssh/key signs it)
+	$(TECHFILE) release --version $(RELEASE_VERSION) -W $(if $(SIGN_KEY),--sign-key $(SIGN_KEY))
+	$(TECHFILE) verify _build/release/pji-risk-$(RELEASE_VERSION)-technical-file.tar.gz
 
 serve: setup ## live preview for writers
 	$(VENV)/bin/sphinx-autobuild -b html . _build/serve --watch schemas --ignore '_build/*'

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from miniproject import REPO
 from sphinxbuild import Build, sphinx_build
+from techfile import provenance
 
 COPIED = ("conf.py", "pyproject.toml", "docs", "needs", "schemas", "examples")
 IGNORED = shutil.ignore_patterns("generated", "_build", "__pycache__", ".pytest_cache", "*.egg-info")
@@ -34,6 +35,7 @@ def make_evidence(root: Path) -> None:
         assert done.returncode == 0, done.stdout[-3000:]
     done = techfile(root, "junit")
     assert done.returncode == 0, done.stderr
+    assert (done := techfile(root, "environment", "--commit", provenance.commit(REPO))).returncode == 0, done.stderr
 
 
 def copy_example(root: Path) -> Path:

@@ -47,6 +47,9 @@ INDEX = """\
 
 ```{needimport} /needs/generated/components.json
 ```
+
+```{needimport} /needs/generated/environment.json
+```
 """
 
 NEEDS = {
@@ -62,6 +65,11 @@ NEEDS = {
 :id: STMT_LEVEL
 :kind: documentation_level
 :documentation_level: basic
+```
+
+```{statement} Residual risk
+:id: STMT_RISK
+:kind: residual_risk_evaluation
 ```
 """,
     "requirements.md": """\
@@ -158,6 +166,10 @@ NEEDS = {
 ```{release} Release 1
 :id: REL_1
 :version: 1.0.0
+:archive_tag: v1.0.0
+:build_environment: ENV_BUILD
+:residual_risk_evaluation: STMT_RISK
+:risk_management_report: docs/index
 ```
 """,
 }
@@ -192,6 +204,14 @@ def component(name: str = "libfoo", version: str = "1.2.3") -> EvidenceNeed:
     return EvidenceNeed(id=f"COMP_{name.upper()}", role=Role.DEPENDENCY_COMPONENT, title=name, fields={"version": version})
 
 
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def environment(version: str = "1.0.0", commit: str = COMMIT, **fields: str) -> EvidenceNeed:
+    """The build environment need ENV_BUILD, as `techfile environment` writes it."""
+    return EvidenceNeed(id="ENV_BUILD", role=Role.BUILD_ENVIRONMENT, title="Build environment", fields={"python_version": "3.12.0", "software_version": version, "commit": commit, **fields})
+
+
 class Mini:
     """A mini project on disk; edit it, then :meth:`findings`."""
 
@@ -205,6 +225,7 @@ class Mini:
             (root / "needs" / name).write_text(text)
         self.results: list[EvidenceNeed] = [result()]
         self.components: list[EvidenceNeed] = [component()]
+        self.environments: list[EvidenceNeed] = [environment()]
 
     def replace(self, file: str, old: str, new: str) -> None:
         path = self.root / "needs" / file
@@ -221,6 +242,7 @@ class Mini:
         generated = self.root / "needs" / "generated"
         write_needs_json(generated / "results.json", self.results, model, version="1.0.0", creator="test", created="")
         write_needs_json(generated / "components.json", self.components, model, version="1.0.0", creator="test", created="")
+        write_needs_json(generated / "environment.json", self.environments, model, version="1.0.0", creator="test", created="")
 
     def findings(self) -> list[Finding]:
         self.write_evidence()

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from miniproject import MODEL, REPO, Mini, default, pyproject
+from miniproject import COMMIT, MODEL, REPO, Mini, default, pyproject
 from sphinxbuild import add_sphinx_files, sphinx_build
 from techfile.checks.rules import RuleStatus, load_rules
 from techfile.cli import main
@@ -78,7 +78,7 @@ def anomalies_for_failures(mini: Mini) -> None:
 
 
 def junit(root: Path) -> None:
-    assert main(["junit", "--project", str(root), "--software-version", "1.0.0", "--commit", "c0ffee"]) == 0
+    assert main(["junit", "--project", str(root), "--software-version", "1.0.0", "--commit", COMMIT]) == 0
 
 
 def check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:

@@ -17,6 +17,8 @@ from techfile.evidence.interface import EvidenceNeed
 from techfile.evidence.junit.mapping import Run, Specs
 from techfile.evidence.junit.settings import JUnitInput, JUnitJob
 from techfile.evidence.junit.source import JUnitSource
+from test_approvals import FIRING as APPROVALS
+from test_release_gates import FIRING as RELEASE_GATES
 
 Mutation = Callable[[Mini], None]
 
@@ -212,6 +214,8 @@ FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "R25": (_undisclosed_anomaly, "ANOM_001", "not disclosed by the release REL_1"),
     "R30": (_no_plan, None, "development_plan"),
 }
+FIRING.update(RELEASE_GATES)  # R16, R26-R28, R31: their cases are in test_release_gates.py
+FIRING.update(APPROVALS)  # D01: its cases are in test_approvals.py
 
 
 def test_every_rule_has_cases() -> None:

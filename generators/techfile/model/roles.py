@@ -53,10 +53,29 @@ class Role(Enum):
     SOUP_ITEM = ("soup_item", "Software of unknown provenance (IEC 62304 8.1.2, 5.3.3-5.3.4, 7.1.3).", ("manufacturer", "version", "anomaly_evaluation", "anomaly_evaluation_date", "anomaly_evaluation_version"))
     DEPENDENCY_COMPONENT = ("dependency_component", "A dependency as a lock file or SBOM records it (generated evidence).", ("version", "source_file", "source_line"))
     ANOMALY = ("anomaly", "A problem report or known residual anomaly (IEC 62304 5.8.2-5.8.3, 9).", ("resolution", "safety_impact", "discovered", "discovery", "root_cause", "outcome", "rationale"))
-    RELEASE = ("release", "A software release: the version the evidence must be for (IEC 62304 5.8).", ("version",))
+    RELEASE = (
+        "release",
+        "A software release: the version the evidence must be for (IEC 62304 5.8).",
+        ("version", "commit", "archive_tag", "archive_sha256", "risk_management_report", "changes_assessed"),
+    )
     ML_MODEL = ("ml_model", "A machine-learning model version embedded in a software item.")
     DATASET = ("dataset", "A dataset a model was trained, tuned or tested on.")
     WAIVER = ("waiver", "A traceability gap accepted on record.", ("rule",))
+    APPROVAL = (
+        "approval",
+        "A signature on a controlled document or a release: printed name, role, meaning, date and the content digest signed (21 CFR 820.40 a, 11.50).",
+        ("approver", "approver_role", "meaning", "approved_on", "document", "document_version", "commit", "content_sha256", "content_files", "git_tag", "verify"),
+    )
+    CHANGE_REQUEST = (
+        "change_request",
+        "An approved change request, with its pull request and its safety and regression analysis (IEC 62304 6.2.3-6.2.4, 7.4.1, 8.2).",
+        ("pull_request", "safety_impact", "regression_analysis", "approved_by", "approved_on"),
+    )
+    BUILD_ENVIRONMENT = (
+        "build_environment",
+        "The build environment of a release as recorded when it was built (generated evidence, IEC 62304 5.8.5).",
+        ("python_version", "python_implementation", "platform", "operating_system", "lock_files", "image", "image_digest", "dockerfile", "dockerfile_sha256", "software_version", "commit", "techfile_version"),
+    )
 
     @classmethod
     def named(cls, value: str) -> Role | None:
@@ -89,6 +108,11 @@ class Relation(Enum):
     TRAINED_ON = ("trained_on", "An ML model was trained on a dataset.")
     EVALUATED_ON = ("evaluated_on", "An ML model was evaluated on a dataset.")
     WAIVES = ("waives", "A waiver accepts a gap of a need.")
+    APPROVES = ("approves", "An approval signs a release (its document is named by the approval's `document`).")
+    RESIDUAL_RISK_EVALUATION = ("residual_risk_evaluation", "A release links the overall residual-risk evaluation it is released under.")
+    PREVIOUS = ("previous", "A release follows the previous release: one row of the version history after another.")
+    BUILT_IN = ("build_environment", "A release was built in a recorded build environment.")
+    RELEASED_IN = ("released_in", "A change request is released in a release.")
 
     @classmethod
     def named(cls, value: str) -> Relation | None:

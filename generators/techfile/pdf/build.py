@@ -80,7 +80,9 @@ def title_page(app: Sphinx, project: Project) -> TitlePage:
     version = provenance.software_version(project.root, str(app.config.release or "") or None)
     commit = provenance.commit(project.root)
     date, source = build_date(project.root, commit)
-    return TitlePage(device=device_name(str(app.config.project)), version=version, commit=commit, date=date, date_source=source, release=project.release)
+    from techfile.sphinxext.signatures import release_signatures
+
+    return TitlePage(device=device_name(str(app.config.project)), version=version, commit=commit, date=date, date_source=source, release=project.release, signatures=release_signatures(app))
 
 
 def build(project: Project, output: Path | None = None, html_dir: Path | None = None, *, strict: bool = False, status: TextIO | None = None) -> Result:

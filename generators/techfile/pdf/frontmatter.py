@@ -1,7 +1,9 @@
 """The title page and table of contents of the PDF, and what they say.
 
 The title page names the device, the document, the version, the commit
-and the date of the technical file. The version and the commit come from
+and the date of the technical file, and, under "Signatures", the approvals
+of the release under evaluation (printed name, role, meaning, date and
+whether the release's document is still what was signed). The version and the commit come from
 :mod:`techfile.provenance` (an explicit value, then the CI's variables, then
 git); the date follows the reproducible-builds rule: ``SOURCE_DATE_EPOCH``
 when set, else the date of the commit, else today. The page numbers of the
@@ -28,6 +30,18 @@ _SUFFIX = re.compile(r"\s*[-—–:]?\s*technical\s+file\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class Signature:
+    """One approval of the release, as the title page's "Signatures" block prints it (21 CFR 11.50)."""
+
+    approver: str
+    approver_role: str
+    meaning: str
+    date: str
+    status: str
+    """``current``, or ``superseded: document changed since`` (:mod:`techfile.sphinxext.signatures`)."""
+
+
+@dataclass(frozen=True)
 class TitlePage:
     device: str
     version: str
@@ -37,6 +51,8 @@ class TitlePage:
     """Where the date comes from: ``SOURCE_DATE_EPOCH``, ``commit`` or ``today``."""
     release: str | None = None
     document: str = DOCUMENT
+    signatures: tuple[Signature, ...] = ()
+    """The approvals of the release under evaluation, oldest first."""
 
     @property
     def short_commit(self) -> str:
@@ -99,6 +115,14 @@ def front_matter_html(title: TitlePage, headings: Sequence[Heading]) -> str:
         facts.append(("Release record", title.release))
     facts += [("Commit", title.commit), ("Date", title.date)]
     rows = "".join(f'<dt>{e(name)}</dt><dd class="techfile-pdf-{e(name.lower().replace(" ", "-"))}">{e(value)}</dd>' for name, value in facts)
+    signatures = ""
+    if title.signatures:
+        signed = "".join(f"<tr><td>{e(s.approver)}</td><td>{e(s.approver_role)}</td><td>{e(s.meaning)}</td><td>{e(s.date)}</td><td>{e(s.status)}</td></tr>" for s in title.signatures)
+        signatures = (
+            '<div class="techfile-pdf-signatures">\n<p class="techfile-pdf-signatures-title">Signatures</p>\n'
+            "<table><thead><tr><th>Printed name</th><th>Role</th><th>Meaning</th><th>Date</th><th>Status</th></tr></thead>"
+            f"<tbody>{signed}</tbody></table>\n</div>\n"
+        )
     running = f"{title.device} {title.document} · version {title.version} · commit {title.short_commit} · {title.date}"
     items = []
     for heading in headings:
@@ -112,7 +136,8 @@ def front_matter_html(title: TitlePage, headings: Sequence[Heading]) -> str:
         f'<p class="techfile-pdf-device">{e(title.device)}</p>\n'
         f'<p class="techfile-pdf-name">{e(title.document)}</p>\n'
         f'<dl class="techfile-pdf-facts">{rows}</dl>\n'
+        f"{signatures}"
         "</div>\n"
         '<nav class="techfile-pdf-toc">\n<p class="techfile-pdf-toc-title">Contents</p>\n'
-        f'<ul>{"".join(items)}</ul>\n</nav>\n'
+        f"<ul>{''.join(items)}</ul>\n</nav>\n"
     )

@@ -18,6 +18,7 @@ List it in conf.py (``extensions = ["myst_parser", "sphinx_needs",
   ``{techfile-test-records}``, ``{techfile-safety-classes}``, ``{techfile-needs}``)
   from that one evaluation, per builder, puts each verdict under its need's
   card, and marks their pages for rebuild every time;
+* ends every controlled document with its revision history from git (:mod:`~techfile.sphinxext.history`);
 * writes ``techfile-findings.json`` (``findings.schema.json``) next to the
   output for CI and tools.
 """
@@ -35,7 +36,7 @@ from sphinx.util import logging
 
 from techfile import __version__
 from techfile.errors import TechfileError
-from techfile.sphinxext import control, directives, workbook
+from techfile.sphinxext import control, directives, history, signatures, workbook
 from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
 from techfile.sphinxext.parity import compare, refine_locations
@@ -150,5 +151,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", merge)
     directives.setup(app)
     control.setup(app)
+    signatures.setup(app)
+    history.setup(app)
     workbook.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}
