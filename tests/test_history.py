@@ -346,6 +346,7 @@ def test_shallow_clone_says_why_and_warns_once(committed: tuple[Mini, dict[str, 
     conf.write_text(conf.read_text() + 'suppress_warnings = ["techfile.history"]\n')
     shutil.rmtree(clone / "_build")
     quiet = sphinx_build(clone)
+    assert quiet.status == 0, quiet.output  # the one warning was all that failed it
     assert "techfile.history" not in quiet.output
     assert "shallow clone" in _history(quiet.outdir, "docs/index")  # silenced, still said on the page
 
@@ -353,6 +354,7 @@ def test_shallow_clone_says_why_and_warns_once(committed: tuple[Mini, dict[str, 
 @pytest.mark.slow
 def test_not_a_git_checkout_says_so_without_a_warning(site: Mini) -> None:
     build = sphinx_build(site.root)
+    assert build.status == 0, build.output
     assert "history" not in build.output
     for docname in ("docs/index", "needs/risk"):
         section = _history(build.outdir, docname)
