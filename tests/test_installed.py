@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from miniproject import REPO
+from techfile import provenance
 
 pytestmark = pytest.mark.slow
 EXAMPLE = ("conf.py", "pyproject.toml", "docs", "needs", "schemas")
@@ -123,6 +124,9 @@ def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed
     for name in EXAMPLE:
         source = REPO / name
         (shutil.copytree(source, root / name, ignore=IGNORED) if source.is_dir() else shutil.copy(source, root / name))
+    lock = Path("examples", "pji_risk", "requirements.txt")  # the lock file its build environment records
+    (root / lock).parent.mkdir(parents=True)
+    shutil.copy(REPO / lock, root / lock)
     # the example device's test run, with the example's own environment; the evidence made from the wheel
     reports = root / "_build" / "evidence" / "junit"
     for level in ("unit", "integration", "system"):
@@ -133,6 +137,9 @@ def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed
         assert done.returncode == 0, done.stdout[-3000:]
     junit = installed.run(installed.bin("techfile"), "junit", cwd=root)
     assert junit.returncode == 0, junit.stderr
+    # the build environment of the release (R26); the copy is no git checkout, so the commit is the repository's
+    environment = installed.run(installed.bin("techfile"), "environment", "--commit", provenance.commit(REPO), cwd=root)
+    assert environment.returncode == 0, environment.stderr
 
     wheel_check = installed.run(installed.bin("techfile"), "check", "--format", "json", cwd=root)
     assert wheel_check.returncode == 0, wheel_check.stdout[-3000:] + wheel_check.stderr

@@ -82,7 +82,7 @@ def test_waived_gap_builds_and_shows_as_accepted(site: Mini) -> None:
 BAD_INPUT = {
     "unknown type": (("requirements.md", "```{user_need} Need", "```{user_nede} Need"), r"needs/requirements.md:3: (WARNING|ERROR): Unknown directive type: 'user_nede'"),
     "bad enum": (("architecture.md", ":safety_class: B", ":safety_class: D"), r"needs/architecture.md:3: WARNING: ITEM_SYS: safety_class is 'D', expected one of A, B, C .*\[techfile.N03\]"),
-    "duplicate ID": (("release.md", ":id: REL_1\n:version: 1.0.0\n```\n", ":id: REL_1\n:version: 1.0.0\n```\n\n```{release} Again\n:id: REL_1\n:version: 1.0.0\n```\n"), r"needs/release.md:8: WARNING: Need could not be created: A need with ID 'REL_1' already exists"),
+    "duplicate ID": (("release.md", ":risk_management_report: docs/index\n```\n", ":risk_management_report: docs/index\n```\n\n```{release} Again\n:id: REL_1\n:version: 1.0.0\n```\n"), r"needs/release.md:12: WARNING: Need could not be created: A need with ID 'REL_1' already exists"),
     "dangling link": (("requirements.md", ":derives_from: SYS_001", ":derives_from: SYS_404"), r"needs/requirements.md:\d+: WARNING: Need 'SWR_001' has unknown outgoing link 'SYS_404'"),
     "wrong link type": (("tests.md", ":verifies: SWR_001, ITEM_UNIT", ":verifies: SWR_001, ITEM_UNIT, HAZ_001"), r"needs/tests.md:3: WARNING: Need 'TEST_001' link 'HAZ_001' in field 'verifies': target need type 'hazard' is not one of"),
 }
