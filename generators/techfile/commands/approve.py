@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 from techfile import approvals as records
 from techfile import gitlog
+from techfile.commands import refuse_unreadable
 from techfile.corpus import Corpus, Need
 from techfile.errors import TechfileError
 from techfile.fileio import write_atomic
@@ -71,10 +71,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 def _corpus(project: Project, model: NeedModel) -> Corpus:
     """The authored needs (approvals are authored; generated evidence need not exist yet)."""
     corpus = read_corpus(project, model, imports=False, collect=True)
-    if corpus.problems:
-        for problem in corpus.problems[:-1]:
-            print(problem.command_line(), file=sys.stderr)
-        raise corpus.problems[-1]
+    refuse_unreadable(corpus)
     return corpus
 
 

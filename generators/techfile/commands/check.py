@@ -9,6 +9,7 @@ from typing import Any
 
 from techfile.checks.report import FORMATS, RENDERERS
 from techfile.checks.run import check_corpus, load_declarations
+from techfile.commands import refuse_unreadable
 from techfile.fileio import write_atomic
 from techfile.project import load_project
 from techfile.readers.sources import read_corpus
@@ -34,11 +35,7 @@ def run(args: argparse.Namespace) -> int:
         project = project.with_release(args.release)
     declarations = load_declarations(project)
     corpus = read_corpus(project, declarations.model, collect=True)
-    if corpus.problems:
-        # every source it cannot read, not only the first: one fix-up round for the writer
-        for problem in corpus.problems[:-1]:
-            print(problem.command_line(), file=sys.stderr)
-        raise corpus.problems[-1]
+    refuse_unreadable(corpus)
     evaluation = check_corpus(project, declarations, corpus)
     text = RENDERERS[args.format](evaluation, project.catalogue_url)
     if args.output and args.output != "-":

@@ -15,6 +15,7 @@ from typing import Any
 
 from sphinx.util.matching import Matcher
 
+from techfile.commands import refuse_unreadable
 from techfile.corpus import Corpus
 from techfile.errors import TechfileError
 from techfile.model import sphinx_config
@@ -65,10 +66,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         project = load_project(folder)
         corpus = read_corpus(project, load_need_model(project.declaration("need_model")), collect=True)
-    if corpus.problems:
-        for problem in corpus.problems[:-1]:
-            print(problem.command_line(), file=sys.stderr)
-        raise corpus.problems[-1]
+    refuse_unreadable(corpus)
     if args.output:
         export.write(project, corpus, args.output)
     else:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 from techfile.checks.engine import Evaluation, find_release
 from techfile.checks.run import check_corpus, load_declarations
+from techfile.commands import refuse_unreadable
 from techfile.corpus import Corpus, Need
 from techfile.errors import TechfileError
 from techfile.model.roles import Role
@@ -52,10 +52,7 @@ def gate(project: Project, version: str) -> tuple[Project, Corpus, Need]:
     """Read the sources, find the release, evaluate the rules; :class:`Refused` on any open gap."""
     declarations = load_declarations(project)
     corpus = read_corpus(project, declarations.model, collect=True)
-    if corpus.problems:
-        for problem in corpus.problems[:-1]:
-            print(problem.command_line(), file=sys.stderr)
-        raise corpus.problems[-1]
+    refuse_unreadable(corpus)
     release = release_for_version(project, corpus, version)
     project = project.with_release(release.id)
     evaluation = check_corpus(project, declarations, corpus)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import TextIO
 
 from sphinx.application import Sphinx
 
-from techfile.errors import TechfileError
 from techfile.project import Project
 
 #: Sphinx outputs left out of the packet, and why (:mod:`techfile.packet.build`).
@@ -57,25 +55,12 @@ def stable_need_container_ids() -> Iterator[None]:
 
 def build_html(project: Project, outdir: Path, doctreedir: Path, *, strict: bool, status: TextIO | None) -> Sphinx:
     """The project's HTML build (its conf.py, its theme), in this process."""
-    from sphinx.errors import SphinxError
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
+    from techfile.pdf.build import run_sphinx
 
-    from techfile.pdf.build import conf_dir
-
-    confdir = conf_dir(project)
-    try:
-        with patch_docutils(confdir), docutils_namespace():
-            app = Sphinx(
-                srcdir=confdir, confdir=confdir, outdir=outdir, doctreedir=doctreedir, buildername="html",
-                status=status, warning=sys.stderr, warningiserror=strict, keep_going=True,
-            )
-            app.build()
-    except SphinxError as error:
-        raise TechfileError(f"the Sphinx HTML build of the packet failed: {error}", path=confdir / "conf.py", fix="fix what the message names; `make html` shows the same error") from error
-    if app.statuscode:
-        what = "warnings, which -W makes errors" if strict else "errors"
-        raise TechfileError(f"the Sphinx HTML build ended with {what}; no packet written", path=confdir, fix="fix the messages above (`make html` shows the same)")
-    return app
+    return run_sphinx(
+        project, outdir, doctreedir, "html", strict=strict, status=status,
+        purpose="the Sphinx HTML build", nothing_written="no packet written",
+    )
 
 
 def remove_excluded(outdir: Path) -> None:

@@ -18,7 +18,7 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -114,7 +114,24 @@ def build(project: Project, output: Path | None = None, html_dir: Path | None = 
     return Result(output, page, len(document.pages), titles[-1], report, seconds, warnings)
 
 
-def _sphinx(project: Project, html_dir: Path, report: doctree.Report, title: Any, *, strict: bool, status: TextIO | None) -> Sphinx:
+def run_sphinx(
+    project: Project,
+    outdir: Path,
+    doctreedir: Path,
+    buildername: str,
+    *,
+    strict: bool,
+    status: TextIO | None,
+    purpose: str,
+    nothing_written: str,
+    confoverrides: dict[str, Any] | None = None,
+    connect: Callable[[Sphinx], None] | None = None,
+) -> Sphinx:
+    """The project's Sphinx build in this process, with its own conf.py (``techfile pdf``, ``techfile release``).
+
+    ``purpose`` names the build in a failure ("the Sphinx build of the PDF"),
+    ``nothing_written`` what the failure leaves out ("no PDF written");
+    ``connect`` hooks into the app before it builds."""
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -124,23 +141,32 @@ def _sphinx(project: Project, html_dir: Path, report: doctree.Report, title: Any
             app = Sphinx(
                 srcdir=confdir,
                 confdir=confdir,
-                outdir=html_dir,
-                doctreedir=html_dir / ".doctrees",
-                buildername=BUILDER,
-                confoverrides=dict(OVERRIDES),
+                outdir=outdir,
+                doctreedir=doctreedir,
+                buildername=buildername,
+                confoverrides=dict(confoverrides or {}),
                 status=status,
                 warning=sys.stderr,
                 warningiserror=strict,
                 keep_going=True,
             )
-            doctree.connect(app, title, report)
+            if connect is not None:
+                connect(app)
             app.build()
     except SphinxError as error:
-        raise TechfileError(f"the Sphinx build of the PDF failed: {error}", path=confdir / "conf.py", fix="fix what the message names; `make html` shows the same error") from error
+        raise TechfileError(f"{purpose} failed: {error}", path=confdir / "conf.py", fix="fix what the message names; `make html` shows the same error") from error
     if app.statuscode:
         what = "warnings, which -W makes errors" if strict else "errors"
-        raise TechfileError(f"the Sphinx build of the PDF ended with {what}; no PDF written", path=confdir, fix="fix the messages above (the HTML build shows the same)")
+        raise TechfileError(f"{purpose} ended with {what}; {nothing_written}", path=confdir, fix="fix the messages above (`make html` shows the same)")
     return app
+
+
+def _sphinx(project: Project, html_dir: Path, report: doctree.Report, title: Any, *, strict: bool, status: TextIO | None) -> Sphinx:
+    return run_sphinx(
+        project, html_dir, html_dir / ".doctrees", BUILDER, strict=strict, status=status,
+        purpose="the Sphinx build of the PDF", nothing_written="no PDF written",
+        confoverrides=OVERRIDES, connect=lambda app: doctree.connect(app, title, report),
+    )
 
 
 @contextlib.contextmanager
