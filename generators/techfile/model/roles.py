@@ -60,6 +60,21 @@ class Role(Enum):
     )
     ML_MODEL = ("ml_model", "A machine-learning model version embedded in a software item.")
     DATASET = ("dataset", "A dataset a model was trained, tuned or tested on.")
+    ML_MODEL_VERSION = (
+        "ml_model_version",
+        "A registered model version as the MLflow model registry records it (generated evidence).",
+        ("registered_model", "model_version", "aliases", "stage", "version_status", "run_id", "model_source", "model_artifact_sha256", "registered_on", "version_tags", "tracking_uri", "pccp_modification", "predecessor_version", "predecessor_artifact_sha256", "predecessor_params", "predecessor_training_digest", "predecessor_testing_digest"),
+    )
+    ML_RUN = (
+        "ml_run",
+        "An MLflow run of a model's experiment, failed and killed ones included (generated evidence).",
+        ("run_id", "run_name", "run_status", "run_part", "experiment", "start_time", "end_time", "git_commit", "git_repo", "params", "metrics", "datasets", "training_digest", "validation_digest", "testing_digest", "artifacts", "run_tags"),
+    )
+    PCCP_MODIFICATION = (
+        "pccp_modification",
+        "A modification a predetermined change control plan declares in advance, with its limits (FDA PCCP guidance 2024).",
+        ("modification_kind", "allowed_changes", "fixed_params", "acceptance_ref"),
+    )
     WAIVER = ("waiver", "A traceability gap accepted on record.", ("rule",))
     APPROVAL = (
         "approval",
@@ -113,6 +128,10 @@ class Relation(Enum):
     PREVIOUS = ("previous", "A release follows the previous release: one row of the version history after another.")
     BUILT_IN = ("build_environment", "A release was built in a recorded build environment.")
     RELEASED_IN = ("released_in", "A change request is released in a release.")
+    VERSION_OF = ("version_of", "A registered model version is a version of an authored ML model.")
+    EVALUATED_IN = ("evaluated_in", "A registered model version was trained and evaluated in an MLflow run.")
+    CHILD_OF = ("child_of", "An MLflow run is nested in a parent run.")
+    EVALUATES = ("evaluates", "A criterion result evaluates a registered model version.")
 
     @classmethod
     def named(cls, value: str) -> Relation | None:
