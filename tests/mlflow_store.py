@@ -96,8 +96,17 @@ def write_store(uri: str, folder: Path, *, runs: int = 0, git_tag: bool = True, 
     parent = training_run("v3-search", 0.74)
     released = training_run("v3-final", 0.742, status=released_status, parent=parent)
     training_run("v3-trial", 0.73, parent=parent)
-    for index in range(runs):
-        training_run(f"sweep-{index:03d}", 0.70 + index / 10_000)
+    from mlflow.entities import Metric, Param, RunTag
+
+    for index in range(runs):  # a sweep: one batch per run, as an autologger writes it
+        sweep = client.create_run(experiment, run_name=f"sweep-{index:03d}", start_time=1_764_600_000_000 + index)
+        client.log_batch(
+            sweep.info.run_id,
+            metrics=[Metric("test/auc", 0.70 + index / 10_000, 1_764_600_000_000, 0)],
+            params=[Param("C", str(index))],
+            tags=[RunTag("mlflow.source.git.commit", COMMIT)],
+        )
+        client.set_terminated(sweep.info.run_id, status="FAILED" if index % 10 == 0 else "FINISHED", end_time=1_764_600_100_000 + index)
     client.create_registered_model(MODEL)
     client.create_registered_model("other-model")
     artifacts = folder / "artifacts"

@@ -248,6 +248,10 @@ def _client(uri: str) -> Any:
         raise MlflowEvidenceError("MLflow is not installed, so no tracking store can be read", fix="pip install 'techfile[mlflow]'") from None
     for name in ("alembic", "mlflow"):  # migrations and store notices are not this command's output
         logging.getLogger(name).setLevel(logging.WARNING)
+    # some registry calls of a file store open the process's default tracking store, which is a
+    # new ./mlflow.db in the current directory: point the default at the store being read
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
