@@ -10,11 +10,13 @@ SPHINX   := $(VENV)/bin/sphinx-build
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXAMPLE  := examples/pji_risk
 JUNIT    := _build/evidence/junit
+MLFLOW   := _build/evidence/mlflow
 SPHINXOPTS ?= -W --keep-going
 
 PDF      := _build/pdf
 
 .PHONY: techfile setup system evidence junit html pdf check lint test serve clean
+.PHONY: mlflow
 
 techfile: setup evidence html pdf check ## the whole technical file, checked: _build/html (with the workbook), _build/pdf
 
@@ -43,7 +45,7 @@ system:
 $(VENV)/.installed: pyproject.toml $(EXAMPLE)/pyproject.toml $(EXAMPLE)/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf]' -e $(EXAMPLE)
+	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf,mlflow]' -e $(EXAMPLE)
 	touch $@
 
 # The example device's own test run, one JUnit report per test level. A failing
@@ -56,10 +58,19 @@ evidence: setup
 	  rc=$$?; if [ $$rc -gt 1 ]; then echo "example $$level tests could not run (pytest exit $$rc)"; exit $$rc; fi; \
 	done
 	$(MAKE) --no-print-directory junit
+	$(MAKE) --no-print-directory mlflow
 	$(TECHFILE) environment
 
 junit: setup ## JUnit reports -> needs/generated/junit.json ([[tool.techfile.junit]] in pyproject.toml)
 	$(TECHFILE) junit
+
+# The example's training run recorded in a fresh SQLite MLflow store (metrics with bootstrap
+# intervals, subgroups, dataset digests, the commit; the released model.json registered as
+# pji-risk, alias released), then read back with its acceptance criteria evaluated.
+mlflow: setup ## training run -> _build/evidence/mlflow/mlflow.db -> needs/generated/mlflow.json ([[tool.techfile.mlflow]])
+	@rm -rf $(MLFLOW) && mkdir -p $(MLFLOW)
+	cd $(EXAMPLE) && ../../$(PY) training/train.py --mlflow-uri sqlite:///$(abspath $(MLFLOW))/mlflow.db
+	$(TECHFILE) mlflow
 
 html: setup ## the HTML technical file and its Excel workbook (rules evaluated, warnings are errors)
 	$(SPHINX) -b html $(SPHINXOPTS) . _build/html

@@ -20,10 +20,17 @@ scikit-learn). Steps:
 
 Determinism: fixed seeds, single-threaded BLAS during the fit, rounded
 coefficients, no timestamps: two runs give a byte-identical file.
+
+``--mlflow-uri URI`` records the run in an MLflow tracking store instead
+(``training/tracking.py``, needs the ``train`` extra's mlflow): the released
+``model.json`` evaluated, registered as a version of ``pji-risk`` with the
+alias ``released``, and how far the refit lies from it. It leaves
+``model.json`` as it is: the released file changes only by a reviewed change.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
@@ -116,10 +123,15 @@ def evaluate_subgroups(model: LogisticModel, split: synthetic.Split, features: n
     return rows
 
 
-def build_document() -> dict[str, Any]:
-    """Everything that goes into model.json."""
+def prepare() -> tuple[dict[str, synthetic.Split], dict[str, np.ndarray]]:
+    """The splits and their design matrices."""
     splits = synthetic.generate_splits()
-    matrices = {name: design_matrix(split) for name, split in splits.items()}
+    return splits, {name: design_matrix(split) for name, split in splits.items()}
+
+
+def build_document(prepared: tuple[dict[str, synthetic.Split], dict[str, np.ndarray]] | None = None) -> dict[str, Any]:
+    """Everything that goes into model.json."""
+    splits, matrices = prepared or prepare()
     training = splits["training"]
     intercept, coefficients = fit(matrices["training"], training.outcomes)
 
@@ -168,7 +180,27 @@ def serialise(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode("utf-8")
 
 
-def main() -> int:
+def record(uri: str, commit: str | None = None) -> int:
+    """Retrain, and record the released model's evaluation in the MLflow store at ``uri``."""
+    from training.tracking import record_run
+
+    prepared = prepare()
+    refit = build_document(prepared)
+    released = MODEL_PATH.read_bytes()
+    reproduced = serialise(refit) == released
+    run_id, version = record_run(uri, ROOT, released, refit, *prepared, SETTINGS, commit=commit)
+    print(f"recorded run {run_id} in {uri}: pji-risk version {version} (alias released), model.json SHA-256 {hashlib.sha256(released).hexdigest()}")
+    print("  the refit reproduces model.json byte for byte" if reproduced else "  the refit differs from model.json (see training/max_coefficient_change); model.json left as released")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train and evaluate the PJI-Risk model.")
+    parser.add_argument("--mlflow-uri", help="record the run in this MLflow tracking store (sqlite:///path/mlflow.db) instead of writing model.json")
+    parser.add_argument("--git-commit", help="commit of the training code to record (default: git rev-parse HEAD)")
+    args = parser.parse_args(argv)
+    if args.mlflow_uri:
+        return record(args.mlflow_uri, args.git_commit)
     document = build_document()
     content = serialise(document)
     MODEL_PATH.write_bytes(content)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from techfile.model.roles import Role
-from techfile.sphinxext.views import catalogue, gaps, needs, records, risk, trace, verification
+from techfile.sphinxext.views import catalogue, gaps, ml, needs, records, risk, trace, verification
 from techfile.sphinxext.views.data import Block
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ VIEWS: dict[str, ViewSpec] = {
     "test-records": ViewSpec(records.test_records),
     "safety-classes": ViewSpec(verification.safety_classes),
     "needs": ViewSpec(needs.needs_table, {"role": choice(*(role.value for role in Role)), "columns": text, "title": text}, needs.check),
+    "ml-report": ViewSpec(ml.ml_report),
 }
 
 __all__ = ["VIEWS", "Build", "Check", "ViewSpec", "choice", "text"]
