@@ -8,6 +8,7 @@ setup; FIRING joins test_rules.py's catalogue of cases."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from miniproject import Mini
 from techfile.evidence.mlflow.criteria import parse_criteria
@@ -216,3 +217,37 @@ def test_m05_dimension_never_logged(mini: Mini) -> None:
     texts = ml_findings(mini)
     assert any("M05" in t and "site has no subgroup n and metrics" in t for t in texts), texts
 
+
+
+def test_model_report_shows_the_evidence_numbers(mini: Mini) -> None:
+    """The report view reads the numbers from the evidence: criteria with their values, subgroups with n, the lineage."""
+    from techfile.checks.engine import evaluate, find_release
+    from techfile.checks.run import load_declarations
+    from techfile.project import load_project
+    from techfile.readers.sources import read_corpus
+    from techfile.sphinxext.state import Evaluated
+    from techfile.sphinxext.views import VIEWS
+    from techfile.sphinxext.views.data import FieldList, Table
+
+    _small_subgroup(mini)
+    mini.write_evidence()
+    project = load_project(mini.root)
+    declarations = load_declarations(project)
+    corpus = read_corpus(project, declarations.model)
+    state = Evaluated(project, declarations, corpus, evaluate(corpus, declarations.rules, declarations.matrix, release=find_release(corpus, None)))
+    blocks = VIEWS["ml-report"].build(state, {})
+    tables = {block.title: block for block in blocks if isinstance(block, Table)}
+    overall = tables["Metrics against the acceptance criteria"]
+    assert [(row[1].parts[0].text, row[3].parts[0].text, row[4].parts[0].text) for row in overall.rows] == [("test_auc >= 0.70", "0.74", "passed"), ("calibration_slope in [0.8, 1.2]", "1.01", "passed")]
+    subgroups = [(row[2].parts[0].text, row[3].parts[0].text) for row in tables["Subgroups"].rows]
+    assert subgroups == [("sex=female", "30"), ("sex=male", "900")]
+    card = next(block for block in blocks if isinstance(block, FieldList))
+    lineage = dict(card.fields)["Lineage"]
+    assert any(getattr(part, "text", "") == "0" * 40 for part in lineage)
+
+
+def test_m04_a_result_edited_to_passed_is_found(mini: Mini) -> None:
+    _criterion_not_met(mini)
+    mini.results = [replace(n, fields={**n.fields, "result": "passed"}) if n.id == "RES_ML_SWR_002_1" else n for n in mini.results]
+    texts = ml_findings(mini)
+    assert any("RES_ML_SWR_002_1 says passed, and the run's metrics give failed" in t for t in texts), texts

@@ -21,12 +21,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from miniproject import Mini
 from mlflow_store import ARTIFACT_SHA256, COMMIT, DIGESTS, MODEL, Store, write_store
 from techfile.cli import main
 from techfile.evidence.mlflow.criteria import CriterionError, evaluate, parse_criteria
 from techfile.evidence.mlflow.reader import MlflowEvidenceError, read_model
 
 pytest.importorskip("mlflow")
+# MLflow 3.17 configures its SQLAlchemy mappers with a loader SQLAlchemy deprecates: not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:mlflow")
 
 
 @pytest.fixture(scope="session")
@@ -287,3 +290,41 @@ def test_criterion_holds_as_written(threshold: float, value: float, operator: st
     (criterion,) = parse_criteria(f"auc {operator} {threshold!r}")
     expected = {">=": value >= threshold, "<=": value <= threshold, ">": value > threshold, "<": value < threshold, "==": value == threshold}[operator]
     assert criterion.low == threshold and criterion.holds(value) is expected
+
+
+# ------------------------------------------------- in a project, end to end ---
+
+
+def _project(mini: Mini, store: Store, criteria: str) -> None:
+    from miniproject import pyproject
+
+    job = f'\n[[tool.techfile.mlflow]]\noutput = "needs/generated/mlflow.json"\ntracking_uri = "{store.uri}"\nmodel = "{MODEL}"\nalias = "released"\nsoftware_version = "1.0.0"\n'
+    (mini.root / "pyproject.toml").write_text(pyproject(job))
+    index = mini.root / "docs" / "index.md"
+    index.write_text(index.read_text() + "\n```{needimport} /needs/generated/mlflow.json\n```\n")
+    mini.append("requirements.md", f"""
+        ```{{swreq}} Discrimination
+        :id: SWR_002
+        :category: performance
+        :acceptance_criteria: {criteria}
+        ```
+        """)
+
+
+def test_a_broken_criterion_fails_the_check_naming_requirement_and_metric(sqlite_store: Store, mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
+    _project(mini, sqlite_store, "test_auc >= 0.80; auc.ci_lower >= 0.68")
+    assert main(["mlflow", "--project", str(mini.root)]) == 0, capsys.readouterr().err
+    assert "2 criterion results (1 passed, 1 failed" in capsys.readouterr().out
+    findings = mini.findings()
+    m04 = [f.text() for f in findings if f.rule.id == "M04"]
+    assert len(m04) == 1 and "SWR_002" in m04[0] and "test/auc = 0.742" in m04[0] and "does not meet >= 0.8" in m04[0] and "requirements.md:" in m04[0], m04
+    # the criterion result is a test result like any other: R05 judges it too
+    assert any(f.rule.id == "R05" and f.need_id == "SWR_002" and "RES_ML_SWR_002_1 failed" in f.message for f in findings)
+
+
+def test_a_criterion_that_does_not_parse_is_an_error_at_its_requirement(sqlite_store: Store, mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
+    _project(mini, sqlite_store, "test_auc >= high")
+    assert main(["mlflow", "--project", str(mini.root)]) == 2
+    err = capsys.readouterr().err
+    assert "requirements.md:" in err and "SWR_002" in err and "expected a number" in err
+    assert not (mini.root / "needs" / "generated" / "mlflow.json").exists()

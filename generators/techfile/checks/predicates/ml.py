@@ -160,8 +160,27 @@ def ml_criteria_met(need: Need | None, rule: TraceRule, ctx: Context) -> Iterato
             outcome = ctx.value(result, "result")
             if outcome in ("failed", "error"):
                 yield Gap(f"criterion {criterion.text!r} {'is not met' if outcome == 'failed' else 'cannot be evaluated'}: {ctx.value(result, 'message')} ({result.id})")
+        yield from _recomputed(ctx, criterion, mine)
         if not criterion.dimensions and not criterion.bound:
             yield from _interval(ctx, criterion, mine)
+
+
+def _recomputed(ctx: Context, criterion: object, results: list[Need]) -> Iterator[Gap]:
+    """The criterion evaluated again on the run's metrics, as the evidence carries them: a result that says
+    otherwise was edited after it was generated (the store itself cannot be re-read by the checks)."""
+    from techfile.evidence.mlflow.criteria import Criterion, evaluate
+
+    assert isinstance(criterion, Criterion)
+    for result in results:
+        metrics = _run_metrics(ctx, result)
+        if metrics is None:
+            continue
+        values = {key: float(entry["value"]) for key, entry in metrics.items() if isinstance(entry, dict) and isinstance(entry.get("value"), (int, float))}
+        subgroup = _properties(ctx, result).get("subgroup", "")
+        for evaluation in evaluate(criterion, values):
+            shown = f"{evaluation.subgroup[0]}={evaluation.subgroup[1]}" if evaluation.subgroup else ""
+            if shown == subgroup and evaluation.outcome != ctx.value(result, "result"):
+                yield Gap(f"{result.id} says {ctx.value(result, 'result')}, and the run's metrics give {evaluation.outcome} ({evaluation.message}): the result was edited after `techfile mlflow` wrote it")
 
 
 def _interval(ctx: Context, criterion: object, results: list[Need]) -> Iterator[Gap]:

@@ -47,6 +47,13 @@ def _card(state: Evaluated, model: Need, version: Need, run: Need | None) -> lis
         ("Model artifact", (Code(_field(state, version, "model_artifact_sha256") or "unknown"), Text(" (SHA-256); deployed: "), Code(value(model, "model_digest") or "not stated"))),
         ("Lineage", (Text("run "), Code(_field(state, run, "run_id") or "none"), Text(f" ({_field(state, run, 'run_status') or 'unknown'}, {_field(state, run, 'start_time')} to {_field(state, run, 'end_time')}) -> commit "), Code(_field(state, run, "git_commit") or "none"))),
     ]
+    predecessor = _field(state, version, "predecessor_version")
+    modification = _field(state, version, "pccp_modification")
+    if predecessor:
+        declared: tuple[Inline, ...] = (NeedRef(modification),) if modification and state.corpus.get(modification) else (Text(modification or "none declared: outside the plan (rule M07)"),)
+        fields.append(("Change control", (Text(f"follows version {predecessor}; PCCP modification: "), *declared)))
+    else:
+        fields.append(("Change control", (Text("the first registered version (the one submitted): no PCCP modification applies"),)))
     for context in ("training", "validation", "testing"):
         fields.append((f"Data: {context}", (Code(_field(state, run, f"{context}_digest") or "none logged"),)))
     for dataset in sorted_needs(datasets):
