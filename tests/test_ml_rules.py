@@ -154,7 +154,7 @@ def test_change_without_modification_needs_new_submission(mini: Mini) -> None:
     previous = run_record("2" * 32)
     first = ModelVersionRecord("x", "1", (), "None", "READY", "runs:/p/model", previous.run_id, "2025-01-01T00:00:00.000Z", (), ())
     with_ml(mini, evidence(version="2", predecessor=(first, previous)))
-    assert any("names no PCCP modification" in text and "new submission" in text for text in ml_findings(mini))
+    assert any("names no PCCP modification" in text and "new submission" in text and "the change fits PCCP_RETRAIN" in text for text in ml_findings(mini))
 
 
 def test_retraining_on_other_test_data_is_out_of_plan(mini: Mini) -> None:

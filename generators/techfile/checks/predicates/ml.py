@@ -268,7 +268,10 @@ def pccp_in_plan(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[G
             continue  # the first version is the one submitted
         named = ctx.value(version, "pccp_modification")
         if not named:
-            yield Gap(f"{_named(ctx, version)} follows version {predecessor} and names no PCCP modification (version tag pccp_modification_id): a change outside the plan needs a new submission")
+            # which declared modification the change would be, so the fix is named
+            fits = sorted(m.id for m in ctx.corpus.by_role(Role.PCCP_MODIFICATION) if not list(_in_plan(ctx, version, m, predecessor)))
+            hint = f"; the change fits {', '.join(fits)}: tag the version pccp_modification_id={fits[0]}" if fits else "; it fits no declared modification"
+            yield Gap(f"{_named(ctx, version)} follows version {predecessor} and names no PCCP modification (version tag pccp_modification_id): a change outside the plan needs a new submission{hint}")
             continue
         modification = ctx.corpus.get(named)
         if modification is None or not ctx.corpus.plays(modification, Role.PCCP_MODIFICATION):
