@@ -56,6 +56,7 @@ evidence: setup
 	  rc=$$?; if [ $$rc -gt 1 ]; then echo "example $$level tests could not run (pytest exit $$rc)"; exit $$rc; fi; \
 	done
 	$(MAKE) --no-print-directory junit
+	$(TECHFILE) soup
 	$(TECHFILE) environment
 
 junit: setup ## JUnit reports -> needs/generated/junit.json ([[tool.techfile.junit]] in pyproject.toml)

@@ -35,6 +35,7 @@ def make_evidence(root: Path) -> None:
         assert done.returncode == 0, done.stdout[-3000:]
     done = techfile(root, "junit")
     assert done.returncode == 0, done.stderr
+    assert (done := techfile(root, "soup")).returncode == 0, done.stderr
     assert (done := techfile(root, "environment", "--commit", provenance.commit(REPO))).returncode == 0, done.stderr
 
 

@@ -51,7 +51,16 @@ class Role(Enum):
         ("result", "message", "time_s", "case", "classname", "suite", "level", "test_file", "test_line", "timestamp", "host", "runner", "software_version", "commit", "source_file", "source_line", "source_sha256", "properties"),
     )
     SOUP_ITEM = ("soup_item", "Software of unknown provenance (IEC 62304 8.1.2, 5.3.3-5.3.4, 7.1.3).", ("manufacturer", "version", "anomaly_evaluation", "anomaly_evaluation_date", "anomaly_evaluation_version"))
-    DEPENDENCY_COMPONENT = ("dependency_component", "A dependency as a lock file or SBOM records it (generated evidence).", ("version", "source_file", "source_line"))
+    DEPENDENCY_COMPONENT = (
+        "dependency_component",
+        "A dependency as a lock file or SBOM records it (generated evidence).",
+        (
+            "version", "source_file", "source_line",
+            # SOUP and SBOM evidence (techfile soup)
+            "purl", "license", "manufacturer", "ecosystem", "dependency", "scope", "pulled_in_by", "depends_on", "hashes",
+            "version_exact", "license_problem", "source_format", "source_sha256",
+        ),
+    )
     ANOMALY = ("anomaly", "A problem report or known residual anomaly (IEC 62304 5.8.2-5.8.3, 9).", ("resolution", "safety_impact", "discovered", "discovery", "root_cause", "outcome", "rationale"))
     RELEASE = (
         "release",

@@ -1,0 +1,98 @@
+"""``techfile soup``: dependency files -> component needs (needs.json)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from techfile import provenance, resources
+from techfile.errors import TechfileError
+from techfile.evidence.interface import EvidenceNeed
+from techfile.evidence.needsjson import write_needs_json
+from techfile.evidence.soup.formats import FORMATS, read_components, supported
+from techfile.evidence.soup.interface import SoupInputError
+from techfile.evidence.soup.mapping import assign_ids, component_need
+from techfile.evidence.soup.settings import SoupJob
+from techfile.model.needmodel import load_need_model
+from techfile.model.roles import Role
+from techfile.project import Project, load_project
+
+CREATOR = "soup"
+
+
+def add_command(commands: argparse._SubParsersAction[Any]) -> None:
+    parser = commands.add_parser(
+        "soup",
+        help="turn lock files, requirements files and SBOMs into component needs (needs.json)",
+        description=f"Read dependency files and write each locked package as a sphinx-needs component need: name, exact "
+        f"version, supplier, SPDX licence, purl, ecosystem, direct or transitive with the path that pulls it in, runtime or "
+        f"development, hashes, and the file and line it came from. Without SOURCE arguments, runs the "
+        f"[[tool.techfile.soup]] jobs of the project. Formats: {supported()}.",
+    )
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="lock file, requirements file, SBOM or site-packages folder")
+    parser.add_argument("--output", "-o", help="needs.json to write (required with SOURCE arguments)")
+    parser.add_argument("--format", choices=sorted(FORMATS), help="format of every SOURCE (default: detected)")
+    parser.add_argument("--software-version", help="version the components are of (default: TECHFILE_SOFTWARE_VERSION, else git describe)")
+    parser.add_argument("--project", type=Path, default=None, help="project directory (default: the nearest with [tool.techfile])")
+    parser.set_defaults(handler=run)
+
+
+def shown_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def job_needs(job: SoupJob, root: Path, from_cwd: bool) -> list[EvidenceNeed]:
+    """The component needs of one job; every source read, one ID from one file only."""
+    needs: dict[str, EvidenceNeed] = {}
+    for value in job.sources:
+        path = Path(value) if Path(value).is_absolute() or from_cwd else root / value
+        shown = shown_path(path, root)
+        components, digests = read_components(path, shown, job.format)
+        for need_id, component in assign_ids(components).items():
+            other = needs.get(need_id)
+            if other is not None:
+                raise SoupInputError(
+                    f"{component.name} {component.version} is also read from {other.fields['source_file']}:{other.fields['source_line']}",
+                    path=shown,
+                    line=component.source_line,
+                    fix="give each job one lock file or SBOM per ecosystem (one file is the evidence of a component)",
+                )
+            needs[need_id] = component_need(need_id, component, digests[component.source_file])
+    return list(needs.values())
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        project: Project | None = load_project(args.project)
+    except TechfileError:
+        if not args.sources:
+            raise
+        project = None  # files given on the command line, outside a project: the default model
+    root = project.root if project else Path.cwd()
+    if args.sources:
+        if not args.output:
+            raise TechfileError("--output is required with SOURCE arguments", fix="add -o needs/generated/soup.json")
+        jobs = [SoupJob(str(Path(args.output).resolve()), tuple(str(Path(s).resolve()) for s in args.sources), args.format)]
+    else:
+        jobs = list(project.evidence_jobs(CREATOR)) if project else []
+        if not jobs:
+            raise TechfileError("no SOURCE given and no [[tool.techfile.soup]] job in pyproject.toml", fix="pass a lock file: techfile soup uv.lock -o needs/generated/soup.json")
+    model = load_need_model(project.declaration("need_model") if project else resources.packaged_declaration(resources.DEFAULT, "need_model"))
+    if not model.roles.has(Role.DEPENDENCY_COMPONENT):
+        raise TechfileError("the need model maps no type to the role dependency_component, so components cannot be written", path=model.path, fix='map one in [roles]: dependency_component = "<type>"')
+    # every job read before any is written: a bad file in any job leaves every output as it was
+    done: list[tuple[Path, list[EvidenceNeed], str]] = []
+    for job in jobs:
+        version = provenance.software_version(root, args.software_version or job.software_version)
+        output = Path(job.output) if Path(job.output).is_absolute() else root / job.output
+        done.append((output, job_needs(job, root, from_cwd=False), version))
+    for output, needs, version in done:
+        write_needs_json(output, needs, model, version=version, creator=CREATOR, created="")
+        runtime = sum(1 for n in needs if n.fields.get("scope") == "runtime")
+        direct = sum(1 for n in needs if n.fields.get("scope") == "runtime" and n.fields.get("dependency") == "direct")
+        print(f"techfile soup: {len(needs)} components ({runtime} runtime, {direct} of them direct) -> {shown_path(output, root)}")
+    return 0

@@ -1,0 +1,309 @@
+"""SOUP and SBOM evidence (`techfile soup`): the dependency files written by
+the real tools (tests/fixtures/soup/README.md) give exact packages, bad input
+is refused at its file and line with nothing written, and the SOUP rules
+(R17, R20, S01-S03) fire on their gaps and are quiet without. ``FIRING``
+joins the catalogue-wide cases of ``test_rules.py``."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from miniproject import Mini, component
+from techfile.cli import main
+from techfile.evidence.soup import KIND
+from techfile.evidence.soup.formats import read_components
+from techfile.evidence.soup.interface import Component, SoupInputError
+from techfile.evidence.soup.mapping import assign_ids, component_need
+
+FIXTURES = Path(__file__).parent / "fixtures" / "soup"
+PROJECT = FIXTURES / "project"
+REPO = Path(__file__).parent.parent
+
+#: What every Python fixture locks (jsonschema 4.23.0 and packaging, with what they pull in).
+PINNED = {
+    "attrs": "26.1.0",
+    "jsonschema": "4.23.0",
+    "jsonschema-specifications": "2025.9.1",
+    "packaging": "26.4",
+    "referencing": "0.37.0",
+    "rpds-py": "2026.9.1",
+    "typing-extensions": "4.16.0",
+}
+#: The extra `cli` and the group `dev` of the fixture project, in the files that record them.
+EXTRAS = {"click": "8.5.1", "iniconfig": "2.3.1"}
+
+
+def versions(components: list[Component]) -> dict[str, str]:
+    return {c.name.lower().replace("_", "-"): c.version for c in components}
+
+
+def by_name(components: list[Component]) -> dict[str, Component]:
+    return {c.name.lower().replace("_", "-"): c for c in components}
+
+
+@pytest.mark.parametrize(
+    ("file", "fmt", "expected"),
+    [
+        ("uv.lock", "uv.lock", {**PINNED, **EXTRAS}),
+        ("poetry.lock", "poetry.lock", {**PINNED, **EXTRAS}),
+        ("requirements.txt", "requirements", PINNED),
+        ("pylock.toml", "pylock.toml", PINNED),
+        ("pip-freeze.txt", "pip-freeze", PINNED),
+        ("cyclonedx-req.cdx.json", "cyclonedx", PINNED),
+        ("cyclonedx-env.cdx.json", "cyclonedx", {**PINNED, "pip": "23.2.1", "setuptools": "65.5.0"}),
+    ],
+)
+def test_real_lock_files_give_exact_packages(file: str, fmt: str, expected: dict[str, str]) -> None:
+    components, digests = read_components(PROJECT / file, file)
+    assert versions(components) == expected
+    assert len(components) == len(expected)
+    assert {c.format for c in components} == {fmt}
+    assert all(c.exact and c.source_file == file and c.source_line >= 1 for c in components)
+    assert len(digests[file]) == 64
+
+
+def test_uv_lock_tree_direct_transitive_runtime_dev() -> None:
+    found = by_name(read_components(PROJECT / "uv.lock", "uv.lock")[0])
+    assert (found["jsonschema"].direct, found["jsonschema"].runtime) == (True, True)
+    assert (found["attrs"].direct, found["attrs"].runtime, found["attrs"].path) == (False, True, ("soup-fixture", "jsonschema"))
+    assert found["typing-extensions"].path == ("soup-fixture", "jsonschema", "referencing")
+    assert (found["click"].runtime, found["iniconfig"].runtime) == (False, False)  # an extra and a dev group
+    assert found["rpds-py"].hashes and all(h.startswith("sha256:") for h in found["rpds-py"].hashes)
+    assert found["jsonschema"].purl == "pkg:pypi/jsonschema@4.23.0"
+
+
+def test_pip_compile_via_comments_give_the_tree() -> None:
+    found = by_name(read_components(PROJECT / "requirements.txt", "requirements.txt")[0])
+    assert {n for n, c in found.items() if c.direct} == {"jsonschema", "packaging"}
+    assert found["typing-extensions"].path == ("jsonschema", "referencing")
+    assert len(found["attrs"].hashes) == 2
+
+
+def test_poetry_groups_and_optional_are_not_runtime() -> None:
+    found = by_name(read_components(PROJECT / "poetry.lock", "poetry.lock")[0])
+    assert {n for n, c in found.items() if not c.runtime} == {"click", "iniconfig"}
+
+
+def test_cyclonedx_licences_are_normalised_spdx() -> None:
+    found = by_name(read_components(PROJECT / "cyclonedx-env.cdx.json", "bom.json")[0])
+    assert found["packaging"].license == "Apache-2.0 OR BSD-2-Clause"
+    assert found["attrs"].license == "MIT"
+    assert found["jsonschema"].path == ("soup-fixture",)
+
+
+def test_npm_lock_v3_nested_and_dev() -> None:
+    components = read_components(FIXTURES / "npm" / "package-lock.json", "package-lock.json")[0]
+    assert sorted((c.name, c.version, c.direct, c.runtime) for c in components) == [
+        ("debug", "4.3.4", True, True),
+        ("is-number", "7.0.0", True, False),
+        ("ms", "2.1.2", False, True),  # node_modules/debug/node_modules/ms
+        ("ms", "2.1.3", True, True),
+    ]
+    assert {c.purl for c in components} >= {"pkg:npm/ms@2.1.2", "pkg:npm/debug@4.3.4"}
+    assert {c.license for c in components} == {"MIT"}
+
+
+def test_example_soup_list_comes_from_its_lock_file() -> None:
+    found = by_name(read_components(REPO / "examples" / "pji_risk" / "uv.lock", "uv.lock")[0])
+    runtime = {n for n, c in found.items() if c.runtime}
+    assert runtime == {"numpy"}  # the train extra (scikit-learn and what it pulls in) is not runtime
+    assert found["numpy"].version == "2.4.6" and found["scikit-learn"].version == "1.9.1"
+    assert found["joblib"].path == ("pji-risk", "scikit-learn")
+
+
+# ----------------------------------------------------------------- bad input ---
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "says"),
+    [
+        ("uv.lock", (PROJECT / "uv.lock").read_text()[:700], None, "is not valid TOML"),
+        ("poetry.lock", '[[package]]\nname = "a"\nversion = "1', 3, "is not valid TOML"),
+        ("package-lock.json", '{\n  "lockfileVersion": 3,\n  "packages": {\n', 4, "is not valid JSON"),
+        ("package-lock.json", '{\n  "lockfileVersion": 1,\n  "dependencies": {}\n}\n', 2, "lockfileVersion 1"),
+        ("requirements.txt", "numpy==2.4.6\nscipy>=1.0\n", 2, "not pinned to one exact version"),
+        ("requirements.txt", "numpy==2.*\n", 1, "not pinned"),
+        ("requirements.txt", "-e ./src/mypkg\n", 1, "editable line"),
+        ("requirements.txt", "pkg @ https://example.org/pkg-1.0.tar.gz\n", 1, "from a URL"),
+        ("bom.xml", '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>\n<bom>&lol2;</bom>\n', 1, "no XML is parsed"),
+        ("deps.dat", "just some text\n", 1, "not a dependency file techfile reads"),
+        ("bom.json", '{"bomFormat": "CycloneDX", "specVersion": "1.2", "components": []}', 1, "specVersion 1.4, 1.5, 1.6"),
+    ],
+)
+def test_bad_input_names_file_and_line(tmp_path: Path, name: str, text: str, line: int | None, says: str) -> None:
+    path = _write(tmp_path, name, text)
+    with pytest.raises(SoupInputError) as raised:
+        read_components(path, name)
+    assert says in raised.value.message
+    assert raised.value.path == name
+    if line is not None:
+        assert raised.value.line == line
+    assert raised.value.fix
+
+
+def test_truncated_uv_lock_names_its_line(tmp_path: Path) -> None:
+    text = (PROJECT / "uv.lock").read_text()
+    cut = text.index("[[package]]", 500) + len("[[package]]\nname = \"")
+    path = _write(tmp_path, "uv.lock", text[:cut])
+    with pytest.raises(SoupInputError) as raised:
+        read_components(path, "uv.lock")
+    assert raised.value.line == text[:cut].count("\n") + 1
+
+
+def test_include_loop_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.txt", "numpy==2.4.6\n-r b.txt\n")
+    _write(tmp_path, "b.txt", "-r a.txt\n")
+    with pytest.raises(SoupInputError) as raised:
+        read_components(tmp_path / "a.txt", "a.txt", "requirements")
+    assert "a.txt -> b.txt -> a.txt" in raised.value.message
+    assert (raised.value.path, raised.value.line) == ("b.txt", 1)
+
+
+def test_includes_constraints_markers_and_extras(tmp_path: Path) -> None:
+    _write(tmp_path, "base.txt", "attrs==26.1.0 ; python_version >= '3.8'\n")
+    _write(tmp_path, "constraints.txt", "numpy<3\n")
+    _write(tmp_path, "req.txt", "# pinned\n-r base.txt\n-c constraints.txt\nrequests[socks]==2.32.3 \\\n    --hash=sha256:abc\n")
+    found = by_name(read_components(tmp_path / "req.txt", "req.txt", "requirements")[0])
+    assert versions(list(found.values())) == {"attrs": "26.1.0", "requests": "2.32.3"}
+    assert found["requests"].source_line == 4 and found["requests"].hashes == ("sha256:abc",)
+    assert found["attrs"].source_file == "base.txt"
+
+
+def test_huge_json_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    with path.open("wb") as handle:
+        handle.truncate(100 * 1024 * 1024)  # sparse: 100 MB without writing them
+    started = time.perf_counter()
+    with pytest.raises(SoupInputError) as raised:
+        read_components(path, "bom.json")
+    assert "larger than" in raised.value.message and time.perf_counter() - started < 1
+
+
+def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = _write(tmp_path, "requirements.txt", "numpy==2.4.6\nscipy\n")
+    out = tmp_path / "soup.json"
+    assert main(["soup", str(PROJECT / "uv.lock"), str(bad), "-o", str(out)]) == 2
+    assert not out.exists()
+    assert "requirements.txt:2" in capsys.readouterr().err
+
+
+def test_cli_output_is_byte_identical_and_carries_source(tmp_path: Path) -> None:
+    first, second = tmp_path / "one.json", tmp_path / "two.json"
+    assert main(["soup", str(PROJECT / "uv.lock"), "-o", str(first), "--software-version", "1.0.0"]) == 0
+    assert main(["soup", str(PROJECT / "uv.lock"), "-o", str(second), "--software-version", "1.0.0"]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    needs = json.loads(first.read_text())["versions"]["1.0.0"]["needs"]
+    attrs = needs["COMP_ATTRS_26_1_0"]
+    assert attrs["type"] == "component" and attrs["version"] == "26.1.0"
+    assert attrs["scope"] == "runtime" and attrs["dependency"] == "transitive" and attrs["pulled_in_by"] == "soup-fixture > jsonschema"
+    assert attrs["source_line"] == "5" and attrs["source_file"].endswith("uv.lock") and len(attrs["source_sha256"]) == 64
+
+
+def test_regenerate_gives_what_was_written() -> None:
+    components, digests = read_components(PROJECT / "uv.lock", "uv.lock")
+    written = {need_id: component_need(need_id, c, digests["uv.lock"]) for need_id, c in assign_ids(components).items()}
+    regenerated = KIND.regenerate(PROJECT / "uv.lock", "uv.lock")
+    assert set(regenerated) == set(written)
+    for need_id, need in regenerated.items():
+        assert need.title == written[need_id].title and need.content == written[need_id].content
+        assert {k: v for k, v in written[need_id].fields.items() if k not in ("source_file", "source_sha256")} == need.fields
+
+
+def _synthetic_uv_lock(count: int) -> str:
+    lines = ['version = 1\nrevision = 3\nrequires-python = ">=3.11"\n']
+    lines.append('[[package]]\nname = "big"\nversion = "0.1.0"\nsource = { editable = "." }\ndependencies = [\n' + "".join(f'    {{ name = "pkg{i}" }},\n' for i in range(0, count, 10)) + "]\n")
+    for i in range(count):
+        deps = "".join(f'    {{ name = "pkg{j}" }},\n' for j in range(i + 1, min(i + 10, count)) if i % 10 == 0)
+        lines.append(
+            f'[[package]]\nname = "pkg{i}"\nversion = "1.{i}.0"\nsource = {{ registry = "https://pypi.org/simple" }}\n'
+            + (f"dependencies = [\n{deps}]\n" if deps else "")
+            + f'wheels = [\n    {{ url = "https://files.example/pkg{i}-1.{i}.0-py3-none-any.whl", hash = "sha256:{i:064x}", size = 1 }},\n]\n'
+        )
+    return "\n".join(lines)
+
+
+def test_two_thousand_locked_packages_read_in_about_a_second(tmp_path: Path) -> None:
+    path = _write(tmp_path, "uv.lock", _synthetic_uv_lock(2000))
+    started = time.perf_counter()
+    components, _ = read_components(path, "uv.lock")
+    elapsed = time.perf_counter() - started
+    assert len(components) == 2000 and all(c.runtime for c in components)
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
+
+
+# ------------------------------------------------------------------- rules ---
+
+Mutation = Callable[[Mini], None]
+
+
+def _no_support_level(m: Mini) -> None:
+    m.replace("soup.md", ":support_level: actively_maintained\n", "")
+
+
+def _runtime_dependency_without_soup(m: Mini) -> None:
+    m.components.append(component("libbar", "2.0.0"))
+
+
+def _soup_without_dependency(m: Mini) -> None:
+    m.components = [component("libbar", "2.0.0")]
+    m.append("soup.md", "```{soup} libbar\n:id: SOUP_BAR\n:manufacturer: Bar\n:version: 2.0.0\n:purl: pkg:pypi/libbar@2.0.0\n:license: MIT\n```\n")
+
+
+def _denied_licence(m: Mini) -> None:
+    m.replace("soup.md", ":license: MIT", ":license: GPL-3.0-only")
+
+
+FIRING: dict[str, tuple[Mutation, str | None, str]] = {
+    "R20": (_no_support_level, "SOUP_LIB", "support_level"),
+    "S01": (_runtime_dependency_without_soup, "COMP_LIBBAR", "libbar 2.0.0 is a direct runtime dependency without a SOUP item"),
+    "S02": (_soup_without_dependency, "SOUP_LIB", "records the package libfoo any more"),
+    "S03": (_denied_licence, "COMP_LIBFOO", "is under GPL-3.0-only, outside the licence policy"),
+}
+
+
+def _rule(mini: Mini, rule: str) -> list[str]:
+    return [f"{f.need_id}: {f.message}" for f in mini.findings() if f.rule.id == rule]
+
+
+def test_development_components_need_no_soup(mini: Mini) -> None:
+    dev = component("pytest", "8.0.0")
+    mini.components.append(type(dev)(dev.id, dev.role, dev.title, fields={**dev.fields, "scope": "development", "license": "GPL-3.0-only"}))
+    assert not _rule(mini, "S01") and not _rule(mini, "S03")
+
+
+def test_transitive_runtime_needs_soup_only_when_configured(mini: Mini) -> None:
+    dep = component("libbaz", "1.0.0")
+    mini.components.append(type(dep)(dep.id, dep.role, dep.title, fields={**dep.fields, "dependency": "transitive", "scope": "runtime", "pulled_in_by": "app > libfoo", "license": "MIT"}))
+    assert not _rule(mini, "S01")
+    (mini.root / "schemas").mkdir(exist_ok=True)
+    (mini.root / "schemas" / "trace_rules.toml").write_text('extends = "techfile:default"\n\n[[rules]]\nid = "S01"\nparams = { transitive = true }\n')
+    text = (mini.root / "pyproject.toml").read_text()
+    if 'trace_rules = "schemas/trace_rules.toml"' not in text:
+        (mini.root / "pyproject.toml").write_text(text.replace("[tool.techfile]\n", '[tool.techfile]\ntrace_rules = "schemas/trace_rules.toml"\n', 1))
+    assert _rule(mini, "S01") == ["COMP_LIBBAZ: libbaz 1.0.0 is a transitive runtime dependency, pulled in by app > libfoo, without a SOUP item: author one (IEC 62304 8.1.2) or move it out of the runtime dependencies"]
+
+
+def test_licence_or_alternative_and_unparsable(mini: Mini) -> None:
+    mini.replace("soup.md", ":license: MIT", ":license: GPL-3.0-only OR MIT")
+    assert not _rule(mini, "S03")
+    bad = component("libqux", "1.0.0")
+    mini.components.append(type(bad)(bad.id, bad.role, bad.title, fields={**bad.fields, "license_problem": "licence 'Foo Public' is not an SPDX expression"}))
+    assert any("COMP_LIBQUX" in f and "not an SPDX expression" in f for f in _rule(mini, "S03"))
+
+
+def test_interpreter_soup_is_confirmed_by_the_build_environment(mini: Mini) -> None:
+    mini.append("soup.md", "```{soup} CPython\n:id: SOUP_PY\n:manufacturer: PSF\n:version: 3.12.0\n:purl: pkg:generic/cpython@3.12.0\n```\n")
+    assert not [f for f in _rule(mini, "R17") if f.startswith("SOUP_PY")] and not [f for f in _rule(mini, "S02") if f.startswith("SOUP_PY")]
+    mini.replace("soup.md", ":version: 3.12.0", ":version: 3.11.7")
+    assert any(f.startswith("SOUP_PY") and "not the interpreter of the build environment (3.12.0)" in f for f in _rule(mini, "R17"))
