@@ -15,10 +15,13 @@ import pytest
 
 from miniproject import Mini, component
 from techfile.cli import main
+from techfile.evidence.interface import EvidenceNeed
 from techfile.evidence.soup import KIND
 from techfile.evidence.soup.formats import read_components
 from techfile.evidence.soup.interface import Component, SoupInputError
 from techfile.evidence.soup.mapping import assign_ids, component_need
+from techfile.evidence.soup.vulnerabilities import read_report
+from techfile.model.roles import Role
 
 FIXTURES = Path(__file__).parent / "fixtures" / "soup"
 PROJECT = FIXTURES / "project"
@@ -264,7 +267,42 @@ def _denied_licence(m: Mini) -> None:
     m.replace("soup.md", ":license: MIT", ":license: GPL-3.0-only")
 
 
+def _vulnerability(package: str = "libfoo", version: str = "1.2.3", vuln: str = "PYSEC-2099-9", **fields: str) -> list[EvidenceNeed]:
+    """A complete pip-audit scan of ``package`` ``version`` with one vulnerability, as `techfile soup --vulnerabilities` writes it."""
+    need_id = f"VULN_{vuln.replace('-', '_')}_{package.upper()}_{version.replace('.', '_')}"
+    common = {"scanner": "pip-audit", "source_file": "audit.json", "scanned_on": "2026-12-01"}
+    return [
+        EvidenceNeed("SCAN_AUDIT_JSON", Role.VULNERABILITY_SCAN, "pip-audit report audit.json", fields={**common, "scan_status": "complete", "scanned_packages": f"{package}=={version}", **fields}),
+        EvidenceNeed(need_id, Role.VULNERABILITY, f"{vuln} in {package} {version}", fields={**common, "vulnerability_id": vuln, "aliases": "CVE-2099-9", "package": package, "version": version}),
+    ]
+
+
+EVALUATION = """
+```{vulnerability_evaluation} PYSEC-2099-9 in libfoo 1.2.3
+:id: VEVAL_001
+:vulnerability: CVE-2099-9
+:package: libfoo
+:version: 1.2.3
+:exploitability: Not exploitable: the device never passes untrusted input to libfoo.
+:risk: None beyond HAZ_001 as assessed.
+:action: No action; upgrade with the next release.
+:evaluation_date: 2026-12-01
+```
+"""
+
+
+def _unevaluated_vulnerability(m: Mini) -> None:
+    m.components += _vulnerability()
+
+
+def _incomplete_scan(m: Mini) -> None:
+    m.components += _vulnerability(scan_status="incomplete", scan_problem="skipped 1 package(s): libfoo (could not be audited)")
+    m.append("soup.md", EVALUATION)
+
+
 FIRING: dict[str, tuple[Mutation, str | None, str]] = {
+    "S04": (_unevaluated_vulnerability, "VULN_PYSEC_2099_9_LIBFOO_1_2_3", "libfoo 1.2.3: PYSEC-2099-9 (reported by pip-audit) has no evaluation"),
+    "S05": (_incomplete_scan, "SCAN_AUDIT_JSON", "the scan is incomplete (skipped 1 package(s)"),
     "R20": (_no_support_level, "SOUP_LIB", "support_level"),
     "S01": (_runtime_dependency_without_soup, "COMP_LIBBAR", "libbar 2.0.0 is a direct runtime dependency without a SOUP item"),
     "S02": (_soup_without_dependency, "SOUP_LIB", "records the package libfoo any more"),
@@ -307,3 +345,94 @@ def test_interpreter_soup_is_confirmed_by_the_build_environment(mini: Mini) -> N
     assert not [f for f in _rule(mini, "R17") if f.startswith("SOUP_PY")] and not [f for f in _rule(mini, "S02") if f.startswith("SOUP_PY")]
     mini.replace("soup.md", ":version: 3.12.0", ":version: 3.11.7")
     assert any(f.startswith("SOUP_PY") and "not the interpreter of the build environment (3.12.0)" in f for f in _rule(mini, "R17"))
+
+
+# ------------------------------------------------------- vulnerabilities ---
+
+REPORTS = FIXTURES / "reports"
+
+
+def test_real_offline_pip_audit_is_not_an_all_clear() -> None:
+    scan = read_report(REPORTS / "pip-audit-offline.json", "pip-audit-offline.json")
+    assert (scan.scanner, scan.complete, scan.vulnerabilities) == ("pip-audit", False, ())
+    assert scan.problem.startswith("skipped 7 package(s): attrs (Dependency not found on PyPI")
+
+
+@pytest.mark.parametrize(
+    ("file", "scanner", "found", "scanned_on"),
+    [
+        ("pip-audit.json", "pip-audit", [("PYSEC-2099-1", "jsonschema", "4.23.0", "")], ""),
+        ("osv-scanner.json", "osv-scanner", [("GHSA-test-0002-0002", "referencing", "0.37.0", "")], ""),
+        ("dependency-check.json", "dependency-check", [("CVE-2099-0003", "rpds-py", "2026.9.1", "")], "2026-11-29"),
+        ("vex.cdx.json", "cyclonedx-vex", [("CVE-2099-0004", "attrs", "26.1.0", "not_affected"), ("CVE-2099-0005", "typing-extensions", "4.16.0", "in_triage")], "2026-11-30"),
+    ],
+)
+def test_reports_in_documented_formats(file: str, scanner: str, found: list[tuple[str, str, str, str]], scanned_on: str) -> None:
+    scan = read_report(REPORTS / file, file)
+    assert (scan.scanner, scan.complete, scan.scanned_on) == (scanner, True, scanned_on)
+    assert [(v.id, v.package, v.version, v.analysis_state) for v in scan.vulnerabilities] == found
+    assert all(v.line > 1 or file == "pip-audit.json" for v in scan.vulnerabilities)
+
+
+def test_dependency_check_without_data_source_is_incomplete(tmp_path: Path) -> None:
+    data = json.loads((REPORTS / "dependency-check.json").read_text())
+    del data["scanInfo"]["dataSource"]
+    (tmp_path / "dc.json").write_text(json.dumps(data))
+    scan = read_report(tmp_path / "dc.json", "dc.json")
+    assert not scan.complete and "NVD database was not reached" in scan.problem
+
+
+def test_unknown_report_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text('{"something": []}')
+    with pytest.raises(SoupInputError) as raised:
+        read_report(tmp_path / "r.json", "r.json")
+    assert "not a vulnerability report" in raised.value.message and "pip-audit" in (raised.value.fix or "")
+
+
+def test_cli_writes_vulnerabilities_and_scans(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "soup.json"
+    arguments = ["soup", str(PROJECT / "uv.lock"), "-o", str(out), "--software-version", "1.0.0", "--scanned-on", "2026-12-01"]
+    assert main([*arguments, "--vulnerabilities", str(REPORTS / "pip-audit.json"), "--vulnerabilities", str(REPORTS / "pip-audit-offline.json")]) == 0
+    needs = json.loads(out.read_text())["versions"]["1.0.0"]["needs"]
+    vuln = needs["VULN_PYSEC_2099_1_JSONSCHEMA_4_23_0"]
+    assert (vuln["type"], vuln["package"], vuln["version"], vuln["scanned_on"]) == ("vulnerability", "jsonschema", "4.23.0", "2026-12-01")
+    assert needs["SCAN_PIP_AUDIT_OFFLINE_JSON"]["scan_status"] == "incomplete"
+    assert "it is no evidence of no vulnerabilities" in capsys.readouterr().out
+
+
+def test_evaluation_quiets_s04_and_vex_analysis_counts(mini: Mini) -> None:
+    mini.components += _vulnerability()
+    mini.append("soup.md", EVALUATION)
+    assert not _rule(mini, "S04") and not _rule(mini, "S05")
+    mini.replace("soup.md", ":action: No action; upgrade with the next release.\n", "")
+    assert _rule(mini, "S04") == ["VULN_PYSEC_2099_9_LIBFOO_1_2_3: libfoo 1.2.3: PYSEC-2099-9: its evaluation VEVAL_001 lacks action"]
+
+
+def test_vex_analysis_is_an_evaluation(mini: Mini) -> None:
+    scan, vuln = _vulnerability()
+    mini.components += [scan, EvidenceNeed(vuln.id, vuln.role, vuln.title, fields={**vuln.fields, "analysis_state": "not_affected", "analysis_detail": "code_not_reachable"})]
+    assert not _rule(mini, "S04")
+
+
+def test_scan_of_other_versions_or_before_the_release_is_flagged(mini: Mini) -> None:
+    mini.components += _vulnerability(version="1.2.2")
+    mini.append("soup.md", EVALUATION)
+    assert not _rule(mini, "S04")  # 1.2.2 is not in use
+    assert any("scanned other versions than the release's: libfoo 1.2.2 (the lock file has 1.2.3)" in f for f in _rule(mini, "S05"))
+    mini.components = [component(), *_vulnerability()]
+    mini.replace("release.md", ":version: 1.0.0", ":version: 1.0.0\n:release_date: 2026-12-15")
+    assert _rule(mini, "S05") == ["SCAN_AUDIT_JSON: audit.json: the scan of 2026-12-01 is older than the release of 2026-12-15: rescan the release's dependencies"]
+
+
+def test_deleting_a_soup_item_or_an_unevaluated_vulnerability_fails_check_naming_the_package(mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
+    mini.write_evidence()
+    assert main(["check", "--project", str(mini.root)]) == 0
+    mini.components += _vulnerability()
+    mini.write_evidence()
+    assert main(["check", "--project", str(mini.root)]) == 1
+    assert "libfoo 1.2.3: PYSEC-2099-9" in capsys.readouterr().out
+    mini.components = [component()]
+    (mini.root / "needs" / "soup.md").write_text("# SOUP\n")
+    mini.write_evidence()
+    assert main(["check", "--project", str(mini.root)]) == 1
+    assert "libfoo 1.2.3 is a direct runtime dependency without a SOUP item" in capsys.readouterr().out

@@ -211,3 +211,7 @@ def licence_policy(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator
 
     if not any(acceptable(ids) for ids in _alternatives(licence)):
         yield Gap(f"{component.title} {ctx.value(component, 'version') or ''} is under {licence}, outside the licence policy (allowed: {', '.join(sorted(allowed)) or 'any'}; denied: {', '.join(sorted(denied)) or 'none'})")
+
+
+# The checks of the known vulnerabilities of the SOUP (S04, S05) are registered with the SOUP checks.
+from techfile.checks.predicates import vulnerabilities as _vulnerabilities  # noqa: E402, F401

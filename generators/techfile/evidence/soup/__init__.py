@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from techfile.evidence.interface import EvidenceError, EvidenceKind, EvidenceNeed
 from techfile.evidence.soup.mapping import DERIVED_FIELDS, assign_ids, derived_need
 from techfile.evidence.soup.settings import SoupJob
+from techfile.evidence.soup.vulnerabilities.mapping import DERIVED_FIELDS as VULNERABILITY_FIELDS
 from techfile.model.roles import Role
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ class SoupKind(EvidenceKind):
     name = "soup"
     job_type = SoupJob
     summary = "lock files, requirements files and SBOMs -> component needs"
-    roles = (Role.DEPENDENCY_COMPONENT,)
-    derived_fields = DERIVED_FIELDS
+    roles = (Role.DEPENDENCY_COMPONENT, Role.VULNERABILITY, Role.VULNERABILITY_SCAN)
+    derived_fields = tuple(dict.fromkeys((*DERIVED_FIELDS, *VULNERABILITY_FIELDS)))
 
     def outputs(self, project: Project) -> list[str]:
         return [job.output for job in project.evidence_jobs(self.name)]
@@ -51,8 +52,26 @@ class SoupKind(EvidenceKind):
 
         if not source.exists():
             raise EvidenceError("does not exist", path=shown, fix="regenerate the evidence with `techfile soup`")
+        if source.is_file() and source.suffix == ".json" and _is_report(source):
+            from techfile.evidence.soup.vulnerabilities import read_report
+            from techfile.evidence.soup.vulnerabilities.mapping import derived_needs
+
+            return derived_needs(read_report(source, shown))
         components, _ = read_components(source, shown)
         return {need_id: derived_need(need_id, component) for need_id, component in assign_ids(components).items()}
+
+
+def _is_report(source: Path) -> bool:
+    """Whether a JSON file is a vulnerability report rather than an SBOM or lock file (a VEX is a CycloneDX document with vulnerabilities)."""
+    import json
+
+    from techfile.evidence.soup.vulnerabilities.formats import REPORT_FORMATS
+
+    try:
+        data = json.loads(source.read_bytes()[: 64 * 1024 * 1024])
+    except (ValueError, OSError):
+        return False
+    return any(report.detects(data) for report in REPORT_FORMATS)
 
 
 KIND = SoupKind()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from techfile.evidence.needsjson import write_needs_json
 from techfile.evidence.soup.formats import FORMATS, read_components, supported
 from techfile.evidence.soup.interface import SoupInputError
 from techfile.evidence.soup.mapping import assign_ids, component_need
-from techfile.evidence.soup.settings import SoupJob
+from techfile.evidence.soup.settings import SoupJob, VulnerabilityInput
+from techfile.evidence.soup.vulnerabilities import read_report
+from techfile.evidence.soup.vulnerabilities.mapping import scan_needs
 from techfile.model.needmodel import load_need_model
 from techfile.model.roles import Role
 from techfile.project import Project, load_project
@@ -33,6 +36,8 @@ def add_command(commands: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="lock file, requirements file, SBOM or site-packages folder")
     parser.add_argument("--output", "-o", help="needs.json to write (required with SOURCE arguments)")
     parser.add_argument("--format", choices=sorted(FORMATS), help="format of every SOURCE (default: detected)")
+    parser.add_argument("--vulnerabilities", action="append", default=[], metavar="REPORT", help="vulnerability report to read as a file (pip-audit, OSV-Scanner or Dependency-Check JSON, CycloneDX VEX); repeat for several")
+    parser.add_argument("--scanned-on", metavar="YYYY-MM-DD", help="date of the scan of every REPORT that records none")
     parser.add_argument("--software-version", help="version the components are of (default: TECHFILE_SOFTWARE_VERSION, else git describe)")
     parser.add_argument("--project", type=Path, default=None, help="project directory (default: the nearest with [tool.techfile])")
     parser.set_defaults(handler=run)
@@ -62,6 +67,15 @@ def job_needs(job: SoupJob, root: Path, from_cwd: bool) -> list[EvidenceNeed]:
                     fix="give each job one lock file or SBOM per ecosystem (one file is the evidence of a component)",
                 )
             needs[need_id] = component_need(need_id, component, digests[component.source_file])
+    for report in job.vulnerabilities:
+        path = Path(report.path) if Path(report.path).is_absolute() or from_cwd else root / report.path
+        shown = shown_path(path, root)
+        scan = read_report(path, shown, report.scanned_on or "")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        for need in scan_needs(scan, digest):
+            if need.id in needs:
+                raise SoupInputError(f"{need.id} is also read from {needs[need.id].fields.get('source_file')}", path=shown, line=int(need.fields.get("source_line", "1")), fix="give each report once, with distinct file names")
+            needs[need.id] = need
     return list(needs.values())
 
 
@@ -76,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     if args.sources:
         if not args.output:
             raise TechfileError("--output is required with SOURCE arguments", fix="add -o needs/generated/soup.json")
-        jobs = [SoupJob(str(Path(args.output).resolve()), tuple(str(Path(s).resolve()) for s in args.sources), args.format)]
+        reports = tuple(VulnerabilityInput(str(Path(r).resolve()), args.scanned_on) for r in args.vulnerabilities)
+        jobs = [SoupJob(str(Path(args.output).resolve()), tuple(str(Path(s).resolve()) for s in args.sources), args.format, reports)]
     else:
         jobs = list(project.evidence_jobs(CREATOR)) if project else []
         if not jobs:
@@ -94,5 +109,12 @@ def run(args: argparse.Namespace) -> int:
         write_needs_json(output, needs, model, version=version, creator=CREATOR, created="")
         runtime = sum(1 for n in needs if n.fields.get("scope") == "runtime")
         direct = sum(1 for n in needs if n.fields.get("scope") == "runtime" and n.fields.get("dependency") == "direct")
-        print(f"techfile soup: {len(needs)} components ({runtime} runtime, {direct} of them direct) -> {shown_path(output, root)}")
+        components = sum(1 for n in needs if n.role is Role.DEPENDENCY_COMPONENT)
+        vulnerabilities = sum(1 for n in needs if n.role is Role.VULNERABILITY)
+        scans = [n for n in needs if n.role is Role.VULNERABILITY_SCAN]
+        reported = f", {vulnerabilities} known vulnerabilities from {len(scans)} report(s)" if scans else ""
+        print(f"techfile soup: {components} components ({runtime} runtime, {direct} of them direct){reported} -> {shown_path(output, root)}")
+        for scan in scans:
+            if scan.fields.get("scan_status") == "incomplete":
+                print(f"techfile soup: warning: {scan.fields.get('source_file')}: the scan is incomplete ({scan.fields.get('scan_problem')}): it is no evidence of no vulnerabilities")
     return 0
