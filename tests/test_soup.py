@@ -436,3 +436,60 @@ def test_deleting_a_soup_item_or_an_unevaluated_vulnerability_fails_check_naming
     mini.write_evidence()
     assert main(["check", "--project", str(mini.root)]) == 1
     assert "libfoo 1.2.3 is a direct runtime dependency without a SOUP item" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ SBOM and diff ---
+
+
+def test_sbom_is_valid_cyclonedx_16_with_fda_fields_and_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    sboms = []
+    for name in ("one", "two"):
+        sbom = tmp_path / f"{name}.cdx.json"
+        assert main(["soup", str(PROJECT / "cyclonedx-env.cdx.json"), "-o", str(tmp_path / f"{name}.json"), "--software-version", "0.1.0", "--sbom", str(sbom)]) == 0
+        sboms.append(sbom.read_bytes())
+    assert sboms[0] == sboms[1]
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(sboms[0].decode()) is None
+    document = json.loads(sboms[0])
+    assert document["specVersion"] == "1.6" and "timestamp" not in document["metadata"]
+    assert document["metadata"]["component"]["name"] == "soup-fixture"
+    names = {c["name"]: c for c in document["components"]}
+    assert set(names) == {"attrs", "jsonschema", "jsonschema-specifications", "packaging", "referencing", "rpds-py", "typing_extensions"}  # runtime only: not pip, setuptools
+    assert names["packaging"]["licenses"] == [{"expression": "Apache-2.0 OR BSD-2-Clause"}]
+    assert {"ref": "soup-fixture@0.1.0", "dependsOn": ["pkg:pypi/jsonschema@4.23.0", "pkg:pypi/packaging@26.4"]} in document["dependencies"]
+
+
+def test_sbom_takes_supplier_and_support_from_the_soup_items(mini: Mini, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("libfoo==1.2.3\nlibbar==2.0.0\n")
+    sbom = tmp_path / "bom.cdx.json"
+    assert main(["soup", str(lock), "-o", str(mini.root / "needs" / "generated" / "soup.json"), "--sbom", str(sbom), "--software-version", "1.0.0", "--project", str(mini.root)]) == 0
+    document = json.loads(sbom.read_text())
+    libfoo = next(c for c in document["components"] if c["name"] == "libfoo")
+    assert libfoo["supplier"] == {"name": "Foo Inc."}
+    assert {"name": "techfile:support_level", "value": "actively_maintained"} in libfoo["properties"]
+    assert document["metadata"]["timestamp"].startswith("2025-12-01T00:00:00")
+    assert "SBOM component libbar 2.0.0: lacks supplier, support_level, end_of_support" in capsys.readouterr().out
+
+
+def test_diff_between_two_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old.txt"
+    old.write_text("attrs==25.0.0\njsonschema==4.23.0\nsix==1.16.0\n")
+    assert main(["soup", "--diff", str(old), str(PROJECT / "requirements.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "## Added (5)" in out and "- typing-extensions 4.16.0" in out
+    assert "## Removed (1)\n\n- six 1.16.0" in out
+    assert "## Changed version (1)\n\n- attrs 25.0.0 -> 26.1.0" in out
+
+
+def test_diff_between_two_generated_soup_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["soup", str(PROJECT / "pylock.toml"), "-o", str(tmp_path / "old.json"), "--software-version", "0.1.0"]) == 0
+    assert main(["soup", str(PROJECT / "uv.lock"), "-o", str(tmp_path / "new.json"), "--software-version", "0.2.0"]) == 0
+    capsys.readouterr()
+    assert main(["soup", "--diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "-o", str(tmp_path / "notes.md")]) == 0
+    notes = (tmp_path / "notes.md").read_text()
+    assert "## Added (2)\n\n- click 8.5.1\n- iniconfig 2.3.1" in notes and "## Removed (0)" in notes
