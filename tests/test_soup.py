@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from techfile.evidence.interface import EvidenceNeed
 from techfile.evidence.soup import KIND
 from techfile.evidence.soup.formats import read_components
 from techfile.evidence.soup.interface import Component, SoupInputError
-from techfile.evidence.soup.mapping import assign_ids, component_need
+from techfile.evidence.soup.mapping import assign_ids, component_id, component_need, derived_need
 from techfile.evidence.soup.vulnerabilities import read_report
 from techfile.model.roles import Role
 
@@ -493,3 +494,21 @@ def test_diff_between_two_generated_soup_lists(tmp_path: Path, capsys: pytest.Ca
     assert main(["soup", "--diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "-o", str(tmp_path / "notes.md")]) == 0
     notes = (tmp_path / "notes.md").read_text()
     assert "## Added (2)\n\n- click 8.5.1\n- iniconfig 2.3.1" in notes and "## Removed (0)" in notes
+
+
+# ------------------------------------------------------------ the tree view ---
+
+
+def test_soup_tree_view_shows_who_pulls_in_what(tmp_path: Path) -> None:
+    from techfile.sphinxext.views.data import CodeBlock, Rubric
+    from techfile.sphinxext.views.soup_tree import soup_tree
+    from test_views import evaluated, need
+
+    components = [replace(need(component_id(c), "component", **derived_need("x", c).fields), title=c.name) for c in read_components(REPO / "examples" / "pji_risk" / "uv.lock", "uv.lock")[0]]
+    soup = replace(need("SOUP_NUMPY", "soup", purl="pkg:pypi/numpy@2.4.6"), title="NumPy")
+    blocks = soup_tree(evaluated(tmp_path, needs=[*components, soup]), {})
+    assert [b.text for b in blocks if isinstance(b, Rubric)] == ["Runtime dependencies (shipped with the device)", "Development dependencies (groups, extras; not shipped)"]
+    runtime, development = (b.text for b in blocks if isinstance(b, CodeBlock))
+    assert runtime == "numpy 2.4.6  [SOUP_NUMPY]"
+    assert development.splitlines()[:4] == ["scikit-learn 1.9.1", "├── joblib 1.6.0", "│   └── cloudpickle 3.1.3", "├── narwhals 2.29.0"]
+    assert "├── numpy 2.4.6  [SOUP_NUMPY]  …" in development  # shown above: not expanded again

@@ -43,10 +43,13 @@ def _purl_name(purl: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
+def soup_package(purl: str, title: str) -> str:
+    """The package name a SOUP item is matched by: its purl's name, else its title, normalised."""
+    return package_key(_purl_name(purl.strip()) or title)
+
+
 def soup_key(need: Need, ctx: Context) -> str:
-    """The package name a SOUP item is matched by."""
-    purl = (ctx.value(need, "purl") or "").strip()
-    return package_key(_purl_name(purl) or need.title)
+    return soup_package(ctx.value(need, "purl") or "", need.title)
 
 
 def _is_interpreter(need: Need, ctx: Context) -> bool:
