@@ -512,3 +512,57 @@ def test_soup_tree_view_shows_who_pulls_in_what(tmp_path: Path) -> None:
     assert runtime == "numpy 2.4.6  [SOUP_NUMPY]"
     assert development.splitlines()[:4] == ["scikit-learn 1.9.1", "├── joblib 1.6.0", "│   └── cloudpickle 3.1.3", "├── narwhals 2.29.0"]
     assert "├── numpy 2.4.6  [SOUP_NUMPY]  …" in development  # shown above: not expanded again
+
+
+def test_installed_environment_gives_every_distribution() -> None:
+    import sysconfig
+    from importlib.metadata import version
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    expected = {p.parent.name.split("-")[0] for p in site.glob("*.dist-info/METADATA")}
+    components = read_components(site, "site-packages")[0]
+    assert len(components) == len(expected)
+    found = by_name(components)
+    assert found["packaging"].version == version("packaging")
+    assert found["jsonschema"].runtime and "attrs" in found["jsonschema"].dependencies
+    assert found["license-expression"].license or found["license-expression"].supplier
+
+
+def test_uv_extra_asked_for_by_a_runtime_dependency_is_runtime(tmp_path: Path) -> None:
+    lock = """version = 1
+revision = 3
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [
+    { name = "foo", extra = ["fast"] },
+]
+
+[[package]]
+name = "foo"
+version = "1.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+fast = [
+    { name = "speedup" },
+]
+slow = [
+    { name = "sleepy" },
+]
+
+[[package]]
+name = "sleepy"
+version = "3.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "speedup"
+version = "2.0.0"
+source = { registry = "https://pypi.org/simple" }
+"""
+    found = by_name(read_components(_write(tmp_path, "uv.lock", lock), "uv.lock")[0])
+    assert {n: (c.runtime, c.path) for n, c in found.items()} == {"foo": (True, ("app",)), "speedup": (True, ("app", "foo")), "sleepy": (False, ())}

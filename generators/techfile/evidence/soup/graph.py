@@ -4,6 +4,7 @@ direct, which are runtime, and the shortest path that pulls each one in."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from packaging.utils import canonicalize_name
 
@@ -78,9 +79,24 @@ def resolve(lock: Lock, shown: str) -> list[Component]:
     return sorted(components, key=lambda c: (key(c.name, c.ecosystem), c.version, c.source_line))
 
 
-def locked(name: str, version: str, line: int, **more: object) -> Locked:
-    """A :class:`Locked` with its dependency names normalised."""
-    ecosystem = str(more.get("ecosystem", "pypi"))
-    dependencies = more.pop("dependencies", ())
-    assert isinstance(dependencies, (tuple, list, set))
-    return Locked(name, version, line, dependencies=tuple(sorted({key(str(d), ecosystem) for d in dependencies})), **more)  # type: ignore[arg-type]
+def locked(
+    name: str,
+    version: str,
+    line: int,
+    *,
+    ecosystem: str = "pypi",
+    dependencies: Iterable[str] = (),
+    hashes: tuple[str, ...] = (),
+    license: str = "",
+    supplier: str = "",
+    purl: str = "",
+    exact: bool = True,
+    dev: bool | None = None,
+    direct: bool | None = None,
+    source_file: str = "",
+) -> Locked:
+    """A :class:`Locked` with its dependency names normalised (:func:`key`) and sorted."""
+    return Locked(
+        name, version, line, ecosystem=ecosystem, dependencies=tuple(sorted({key(d, ecosystem) for d in dependencies})), hashes=hashes,
+        license=license, supplier=supplier, purl=purl, exact=exact, dev=dev, direct=direct, source_file=source_file,
+    )

@@ -37,6 +37,14 @@ class UvLock(DependencySource):
         runtime: list[str] = []
         dev: list[str] = []
         root = ""
+        # (package, extra) pairs some package depends on: `{ name = "foo", extra = ["bar"] }`
+        requested = {
+            (key(str(entry.get("name", ""))), str(extra))
+            for table in tables if isinstance(table, dict)
+            for group in (table.get("dependencies") or [], *(table.get("optional-dependencies") or {}).values(), *(table.get("dev-dependencies") or {}).values())
+            for entry in group if isinstance(entry, dict)
+            for extra in entry.get("extra") or []
+        }
         for index, table in enumerate(tables):
             line = lines[index] if index < len(lines) else 1
             require(table, dict, f"package {index + 1}", shown, UvLockError, line)
@@ -44,15 +52,19 @@ class UvLock(DependencySource):
             if not isinstance(name, str):
                 raise UvLockError("package without a name", path=shown, line=line, fix="regenerate it with `uv lock`")
             source = table.get("source", {})
-            if isinstance(source, dict) and ("editable" in source or "virtual" in source) and source.get("editable", source.get("virtual")) == ".":
+            # the project itself: its own folder, editable or virtual
+            is_project = isinstance(source, dict) and source.get("editable", source.get("virtual")) == "."
+            if is_project:
                 root = name
                 runtime += _names(table.get("dependencies"))
                 for group in ("optional-dependencies", "dev-dependencies"):
                     for entries in (table.get(group) or {}).values():
                         dev += _names(entries)
             deps = set(_names(table.get("dependencies")))
-            for entries in (table.get("optional-dependencies") or {}).values():
-                deps.update(_names(entries))  # an extra asked for by a parent; counted with the parent's reach
+            # an extra of this package that some package asks for pulls in its optional dependencies (through this package)
+            for extra, entries in (table.get("optional-dependencies") or {}).items():
+                if (key(name), str(extra)) in requested and not is_project:
+                    deps.update(_names(entries))
             hashes = [str(f["hash"]) for f in [table.get("sdist") or {}, *(table.get("wheels") or [])] if isinstance(f, dict) and "hash" in f]
             if not isinstance(version, str):
                 version = str(version or "")
