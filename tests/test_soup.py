@@ -566,3 +566,25 @@ source = { registry = "https://pypi.org/simple" }
 """
     found = by_name(read_components(_write(tmp_path, "uv.lock", lock), "uv.lock")[0])
     assert {n: (c.runtime, c.path) for n, c in found.items()} == {"foo": (True, ("app",)), "speedup": (True, ("app", "foo")), "sleepy": (False, ())}
+
+
+def test_generated_soup_evidence_is_regenerated_by_the_integrity_check(mini: Mini) -> None:
+    """The lock file and the report alone determine their needs: an edited record is a finding, in `techfile check` alike."""
+    (mini.root / "requirements.txt").write_text("libfoo==1.2.3\n")
+    (mini.root / "audit.json").write_text(json.dumps({"dependencies": [{"name": "libfoo", "version": "1.2.3", "vulns": [{"id": "PYSEC-2099-9", "fix_versions": [], "aliases": [], "description": "Invented."}]}], "fixes": []}))
+    mini.components = []
+    index = mini.root / "docs" / "index.md"
+    index.write_text(index.read_text() + "\n```{needimport} /needs/generated/soup.json\n```\n")
+    soup = mini.root / "needs" / "generated" / "soup.json"
+    arguments = ["soup", "requirements.txt", "--vulnerabilities", "audit.json", "--scanned-on", "2026-12-01", "-o", "needs/generated/soup.json", "--software-version", "1.0.0", "--project", str(mini.root)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(mini.root)  # the sources as a CI job names them, from the project root
+        assert main(arguments) == 0
+    mini.append("soup.md", EVALUATION.replace("CVE-2099-9", "PYSEC-2099-9"))
+    integrity = [f for f in mini.findings() if f.rule.check == "evidence_integrity"]
+    assert not integrity, [f.message for f in integrity]
+    assert [f.text() for f in mini.findings() if f.rule.id.startswith("S") or f.rule.id in ("R17", "R20")] == []
+    edited = soup.read_text().replace('"scan_status": "complete"', '"scan_status": "complete", "vulnerability_severity": "low"').replace('"dependency": "direct"', '"dependency": "transitive"')
+    soup.write_text(edited)
+    messages = [f.message for f in mini.findings() if f.rule.check == "evidence_integrity"]
+    assert any("dependency is 'transitive', the file gives 'direct'" in m for m in messages), messages
