@@ -59,6 +59,7 @@ evidence: setup
 	done
 	$(MAKE) --no-print-directory junit
 	$(MAKE) --no-print-directory mlflow
+	$(TECHFILE) soup
 	$(TECHFILE) environment
 
 junit: setup ## JUnit reports -> needs/generated/junit.json ([[tool.techfile.junit]] in pyproject.toml)

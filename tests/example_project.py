@@ -36,6 +36,7 @@ def make_evidence(root: Path) -> None:
     done = techfile(root, "junit")
     assert done.returncode == 0, done.stderr
     make_mlflow_evidence(root)
+    assert (done := techfile(root, "soup")).returncode == 0, done.stderr
     assert (done := techfile(root, "environment", "--commit", provenance.commit(REPO))).returncode == 0, done.stderr
 
 

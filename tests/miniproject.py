@@ -158,6 +158,10 @@ NEEDS = {
 :anomaly_evaluation: E.
 :anomaly_evaluation_date: 2026-01-01
 :anomaly_evaluation_version: 1.2.3
+:purl: pkg:pypi/libfoo@1.2.3
+:license: MIT
+:support_level: actively_maintained
+:end_of_support: 2030-01
 ```
 """,
     "release.md": """\

@@ -156,8 +156,8 @@ def test_remove_types_takes_out_their_links_and_roles(mini: Mini, capsys: pytest
     rules = load_rules(default("trace_rules"), model)
     assert rules["R17"].status is RuleStatus.NOT_APPLICABLE
     assert "role dependency_component" in rules["R17"].reason
-    # and the ML rules that start from the removed ml_model (M04, M05 start from requirements)
-    assert [rule.id for rule in rules.values() if not rule.applicable] == ["R17", "M01", "M02", "M03", "M06", "M07"]
+    # and the ML rules that start from the removed ml_model (M04, M05 start from requirements), and S01-S05 with the SOUP and SBOM evidence
+    assert [rule.id for rule in rules.values() if not rule.applicable] == ["R17", "S01", "S02", "S03", "S04", "S05", "M01", "M02", "M03", "M06", "M07"]
     # a project without dependency evidence checks cleanly with that model
     mini.components = []
     status, report = check_report(mini, capsys)

@@ -395,6 +395,8 @@ def test_every_check_that_reads_params_declares_them() -> None:
         "residual_risk_released": {"kind"},  # the release gates (test_release_gates.py)
         "release_recorded": {"environment_classes"},
         "change_request_complete": {"fields"},
+        "component_has_soup": {"transitive"},  # SOUP and SBOM evidence (test_soup.py)
+        "licence_policy": {"denied"},
     }
     for name, keys in given_params.items():
         assert keys <= set(CHECKS[name].params)

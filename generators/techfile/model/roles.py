@@ -51,7 +51,32 @@ class Role(Enum):
         ("result", "message", "time_s", "case", "classname", "suite", "level", "test_file", "test_line", "timestamp", "host", "runner", "software_version", "commit", "source_file", "source_line", "source_sha256", "properties"),
     )
     SOUP_ITEM = ("soup_item", "Software of unknown provenance (IEC 62304 8.1.2, 5.3.3-5.3.4, 7.1.3).", ("manufacturer", "version", "anomaly_evaluation", "anomaly_evaluation_date", "anomaly_evaluation_version"))
-    DEPENDENCY_COMPONENT = ("dependency_component", "A dependency as a lock file or SBOM records it (generated evidence).", ("version", "source_file", "source_line"))
+    DEPENDENCY_COMPONENT = (
+        "dependency_component",
+        "A dependency as a lock file or SBOM records it (generated evidence).",
+        (
+            "version", "source_file", "source_line",
+            # SOUP and SBOM evidence (techfile soup)
+            "purl", "license", "manufacturer", "ecosystem", "dependency", "scope", "pulled_in_by", "depends_on", "hashes",
+            "version_exact", "license_problem", "source_format", "source_sha256",
+        ),
+    )
+    # ---- vulnerabilities of the SOUP (techfile soup --vulnerabilities; IEC 62304 7.1.3, FDA cybersecurity V.A.4 b) ----
+    VULNERABILITY = (
+        "vulnerability",
+        "A known vulnerability of one package version, as a scan report records it (generated evidence).",
+        ("vulnerability_id", "aliases", "package", "version", "ecosystem", "vulnerability_severity", "fixed_in", "analysis_state", "analysis_detail", "analysis_response", "scanner", "scanned_on", "source_file", "source_line", "source_sha256"),
+    )
+    VULNERABILITY_SCAN = (
+        "vulnerability_scan",
+        "One vulnerability scan report: scanner, date, whether it reached its database, what it scanned (generated evidence).",
+        ("scanner", "scanned_on", "scan_status", "scan_problem", "scanned_packages", "source_file", "source_line", "source_sha256"),
+    )
+    VULNERABILITY_EVALUATION = (
+        "vulnerability_evaluation",
+        "The manufacturer's evaluation of one vulnerability of one SOUP version: exploitability, risk, action (IEC 62304 7.1.3; FDA cybersecurity V.A.4 b).",
+        ("vulnerability", "package", "version", "exploitability", "risk", "action", "evaluation_date"),
+    )
     ANOMALY = ("anomaly", "A problem report or known residual anomaly (IEC 62304 5.8.2-5.8.3, 9).", ("resolution", "safety_impact", "discovered", "discovery", "root_cause", "outcome", "rationale"))
     RELEASE = (
         "release",

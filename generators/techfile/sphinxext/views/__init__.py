@@ -71,3 +71,8 @@ VIEWS: dict[str, ViewSpec] = {
 }
 
 __all__ = ["VIEWS", "Build", "Check", "ViewSpec", "choice", "text"]
+
+# SOUP and SBOM evidence (techfile soup): the tree of who pulls in what.
+from techfile.sphinxext.views import soup_tree  # noqa: E402
+
+VIEWS["soup-tree"] = ViewSpec(soup_tree.soup_tree)

@@ -217,16 +217,24 @@ def soup_coverage(state: Evaluated, options: dict[str, str]) -> list[Block]:
     if missing := unmapped(state, Role.SOUP_ITEM):
         return missing
     corpus = state.corpus
+    from techfile.checks.predicates.soup import package_key, soup_package
+
     components: dict[str, list[Need]] = {}
     for component in corpus.by_role(Role.DEPENDENCY_COMPONENT):
-        components.setdefault(component.title.strip().lower(), []).append(component)
+        components.setdefault(package_key(component.title), []).append(component)
+    # the interpreter is in no lock file: the build environment records it (R17)
+    for environment in corpus.by_role(Role.BUILD_ENVIRONMENT):
+        for name in ("cpython", "python"):
+            components.setdefault(f"interpreter:{name}", []).append(environment)
     headers = ("SOUP item", "Version", "Used by", "Version evidence", "Anomaly evaluation", "Support", "Gaps")
     table = TableBuilder(headers, ("techfile-coverage-soup",), "SOUP coverage")
     for soup in sorted_needs(corpus.by_role(Role.SOUP_ITEM)):
         version = corpus.value(soup, "version") or ""
-        found = components.get(soup.title.strip().lower(), [])
+        purl = corpus.value(soup, "purl") or ""
+        interpreter = purl.lower().startswith(("pkg:generic/cpython", "pkg:generic/python"))
+        found = components.get(f"interpreter:{soup_package(purl, soup.title)}" if interpreter else soup_package(purl, soup.title), [])
         if found:
-            matching = [c for c in found if corpus.value(c, "version") == version]
+            matching = [c for c in found if corpus.value(c, "python_version" if interpreter else "version") == version]
             evidence = cell(*needs_parts(c.id for c in sorted_needs(matching or found)), " " + ("confirms" if matching else "records another version"))
         else:
             evidence = cell(Emphasis("no lock-file or SBOM record"))

@@ -1,0 +1,44 @@
+"""The SOUP diff between two dependency files (or two generated soup
+needs.json files of two releases): added, removed and upgraded packages,
+as Markdown for the release notes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from techfile.evidence.soup.formats import read_components
+from techfile.evidence.soup.graph import key
+from techfile.evidence.soup.sources import read_text
+
+
+def _versions(path: Path, shown: str) -> dict[str, tuple[str, set[str]]]:
+    """Package key -> (name as written, its runtime versions... or all versions)."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    if path.suffix == ".json":
+        data = json.loads(read_text(path, shown)) if path.is_file() else None
+        if isinstance(data, dict) and "versions" in data and "bomFormat" not in data:
+            for release in data["versions"].values():
+                for need in release.get("needs", {}).values():
+                    if need.get("type") == "component" and need.get("version"):
+                        name = str(need["title"])
+                        found.setdefault(key(name, str(need.get("ecosystem") or "pypi")), (name, set()))[1].add(str(need["version"]))
+            return found
+    for component in read_components(path, shown)[0]:
+        found.setdefault(key(component.name, component.ecosystem), (component.name, set()))[1].add(component.version)
+    return found
+
+
+def soup_diff(old: Path, new: Path, old_shown: str, new_shown: str) -> str:
+    before, after = _versions(old, old_shown), _versions(new, new_shown)
+    added = [f"- {after[k][0]} {', '.join(sorted(after[k][1]))}" for k in sorted(after.keys() - before.keys())]
+    removed = [f"- {before[k][0]} {', '.join(sorted(before[k][1]))}" for k in sorted(before.keys() - after.keys())]
+    changed = [
+        f"- {after[k][0]} {', '.join(sorted(before[k][1]))} -> {', '.join(sorted(after[k][1]))}"
+        for k in sorted(before.keys() & after.keys())
+        if before[k][1] != after[k][1]
+    ]
+    lines = [f"# SOUP changes from {old_shown} to {new_shown}", ""]
+    for title, entries in (("Added", added), ("Removed", removed), ("Changed version", changed)):
+        lines += [f"## {title} ({len(entries)})", "", *(entries or ["- none"]), ""]
+    return "\n".join(lines)
