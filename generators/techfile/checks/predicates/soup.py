@@ -164,7 +164,7 @@ def component_has_soup(need: Need | None, rule: TraceRule, ctx: Context) -> Iter
     version = ctx.value(component, "version") or "(no version)"
     how = ctx.value(component, "dependency") or "direct"
     chain = ctx.value(component, "pulled_in_by")
-    pulled = f", pulled in by {chain}," if chain else ""
+    pulled = f", pulled in by {chain}," if chain and how == "transitive" else ""  # a direct one is the project's own choice
     yield Gap(f"{component.title} {version} is a {how} runtime dependency{pulled} without a SOUP item: author one (IEC 62304 8.1.2) or move it out of the runtime dependencies")
 
 
