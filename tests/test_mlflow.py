@@ -314,7 +314,7 @@ def _project(mini: Mini, store: Store, criteria: str) -> None:
 def test_a_broken_criterion_fails_the_check_naming_requirement_and_metric(sqlite_store: Store, mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
     _project(mini, sqlite_store, "test_auc >= 0.80; auc.ci_lower >= 0.68")
     assert main(["mlflow", "--project", str(mini.root)]) == 0, capsys.readouterr().err
-    assert "2 criterion results (1 passed, 1 failed" in capsys.readouterr().out
+    assert "2 criterion result(s) (1 passed, 1 failed" in capsys.readouterr().out
     findings = mini.findings()
     m04 = [f.text() for f in findings if f.rule.id == "M04"]
     assert len(m04) == 1 and "SWR_002" in m04[0] and "test/auc = 0.742" in m04[0] and "does not meet >= 0.8" in m04[0] and "requirements.md:" in m04[0], m04

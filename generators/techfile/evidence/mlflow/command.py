@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             shown_output = str(output)
         print(
             f"techfile mlflow: {evidence.version.name} version {evidence.version.version} (run {evidence.run.run_id[:12]}, "
-            f"{evidence.run.status}), {len(evidence.experiment_runs)} runs, {len(results)} criterion results "
+            f"{evidence.run.status}), {len(evidence.experiment_runs)} run(s) in the experiment, {len(results)} criterion result(s) "
             f"({', '.join(f'{v} {k}' for k, v in outcomes.items())}) -> {shown_output}"
         )
     return 0
