@@ -115,3 +115,21 @@ def test_techfile_needs_equals_the_builds_needs_json(example: tuple[Path, Build]
     ours = json.loads((tmp_path / "needs.json").read_text())["versions"][""]["needs"]
     theirs = json.loads((build.outdir / "needs.json").read_text())["versions"][""]["needs"]
     assert len(ours) > 250 and differences(ours, theirs) == []
+
+
+def test_model_report_shows_the_numbers_of_the_mlflow_store(example: tuple[Path, Build]) -> None:
+    """The ML model report's figures are the training run's, as MLflow's own client reads them from the example's store."""
+    from mlflow.tracking import MlflowClient
+
+    root, build = example
+    store = f"sqlite:///{root / '_build' / 'evidence' / 'mlflow' / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=store, registry_uri=store)
+    version = client.get_model_version_by_alias("pji-risk", "released")
+    metrics = client.get_run(version.run_id).data.metrics
+    html = (build.outdir / "docs" / "ml_model.html").read_text()
+    report = html.split('id="model-report"', 1)[1]
+    for key in ("test/auc", "test/auc/ci_low", "test/calibration_slope", "test/subgroup/sex/female/auc", "test/subgroup/age_band/under_65/auc"):
+        assert f"{metrics[key]:.6g}" in report, key
+    for key in ("test/subgroup/sex/female/n", "test/subgroup/joint/knee/n"):
+        assert f">{int(metrics[key])}<" in report, key
+    assert version.run_id in report and "MLVER_PJI_RISK_1" in report
