@@ -15,7 +15,7 @@ SPHINXOPTS ?= -W --keep-going
 
 PDF      := _build/pdf
 
-.PHONY: techfile setup system evidence junit html pdf check lint test serve clean
+.PHONY: techfile setup system evidence junit html pdf check lint test serve clean lock
 .PHONY: mlflow
 
 techfile: setup evidence html pdf check ## the whole technical file, checked: _build/html (with the workbook), _build/pdf
@@ -82,6 +82,20 @@ pdf: setup ## the PDF technical file in _build/pdf (Sphinx singlehtml, printed b
 check: setup ## the rules without Sphinx; the report also goes to _build/techfile-check.json
 	$(TECHFILE) check --format json --output _build/techfile-check.json
 	$(TECHFILE) check
+
+# The example's lock file, the SOUP list's source (`techfile soup`), and the
+# install pins exported from it. Run by hand when a dependency changes; the
+# build reads the committed files.
+lock: setup ## re-lock the example (examples/pji_risk/uv.lock) and export requirements.txt from it
+	$(PY) -m pip install -q 'uv>=0.13,<1'
+	cd $(EXAMPLE) && ../../$(VENV)/bin/uv lock
+	{ printf '%s\n' '# Install pins of the PJI-Risk example device (`make setup`), exported from' \
+	    '# its lock file uv.lock, the SOUP list'"'"'s source (`techfile soup`), by `make lock`:' \
+	    '#   uv lock && uv export --frozen --extra train --no-hashes --no-emit-project --no-header' \
+	    '# Runtime: numpy only. Training (training/train.py, the train extra):' \
+	    '# scikit-learn, and mlflow for the training run'"'"'s records.'; \
+	  cd $(EXAMPLE) && ../../$(VENV)/bin/uv export --frozen --extra train --no-hashes --no-emit-project --no-header; } > $(EXAMPLE)/requirements.txt.new
+	mv $(EXAMPLE)/requirements.txt.new $(EXAMPLE)/requirements.txt
 
 lint: setup ## ruff and mypy (strict on the package): no finding allowed
 	$(VENV)/bin/ruff check generators tests
