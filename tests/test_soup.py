@@ -479,12 +479,22 @@ def test_sbom_takes_supplier_and_support_from_the_soup_items(mini: Mini, tmp_pat
 
 def test_diff_between_two_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = tmp_path / "old.txt"
-    old.write_text("attrs==25.0.0\njsonschema==4.23.0\nsix==1.16.0\n")
+    old.write_text("attrs==25.0.0\njsonschema==4.23.0\npackaging==99.0\nsix==1.16.0\n")
     assert main(["soup", "--diff", str(old), str(PROJECT / "requirements.txt")]) == 0
     out = capsys.readouterr().out
-    assert "## Added (5)" in out and "- typing-extensions 4.16.0" in out
+    assert "## Added (4)" in out and "- typing-extensions 4.16.0" in out
     assert "## Removed (1)\n\n- six 1.16.0" in out
-    assert "## Changed version (1)\n\n- attrs 25.0.0 -> 26.1.0" in out
+    assert "## Upgraded (1)\n\n- attrs 25.0.0 -> 26.1.0" in out
+    assert "## Downgraded (1)\n\n- packaging 99.0 -> " in out
+    assert "## Changed version (0)" in out
+
+
+def test_diff_of_a_truncated_soup_list_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old.json"
+    old.write_text('{\n  "versions": {\n    "1.0.0": {"needs": {')
+    assert main(["soup", "--diff", str(old), str(PROJECT / "requirements.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "old.json:3" in err and "is not valid JSON" in err
 
 
 def test_diff_between_two_generated_soup_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,7 +45,7 @@ def add_command(commands: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--vulnerabilities", action="append", default=[], metavar="REPORT", help="vulnerability report to read as a file (pip-audit, OSV-Scanner or Dependency-Check JSON, CycloneDX VEX); repeat for several")
     parser.add_argument("--scanned-on", metavar="YYYY-MM-DD", help="date of the scan of every REPORT that records none")
     parser.add_argument("--sbom", metavar="OUT.cdx.json", help="also write the CycloneDX 1.6 SBOM of the release (runtime components, with the supplier, support level and end of support of their SOUP items), validated against the 1.6 schema")
-    parser.add_argument("--diff", nargs=2, metavar=("OLD", "NEW"), help="print the SOUP changes (added, removed, changed version) between two dependency files or two generated soup needs.json, as Markdown; with --output, write them there")
+    parser.add_argument("--diff", nargs=2, metavar=("OLD", "NEW"), help="print the SOUP changes (added, removed, upgraded, downgraded) between two dependency files or two generated soup needs.json, as Markdown; with --output, write them there")
     parser.add_argument("--software-version", help="version the components are of (default: TECHFILE_SOFTWARE_VERSION, else git describe)")
     parser.add_argument("--project", type=Path, default=None, help="project directory (default: the nearest with [tool.techfile])")
     parser.set_defaults(handler=run)
