@@ -100,8 +100,9 @@ def test_cyclonedx_licences_are_normalised_spdx() -> None:
     assert found["jsonschema"].path == ("soup-fixture",)
 
 
-def test_npm_lock_v3_nested_and_dev() -> None:
-    components = read_components(FIXTURES / "npm" / "package-lock.json", "package-lock.json")[0]
+@pytest.mark.parametrize("folder", ["npm", "npm-v2"])  # lockfileVersion 3, and 2 (with its v1 `dependencies` tree, not read)
+def test_npm_lock_nested_and_dev(folder: str) -> None:
+    components = read_components(FIXTURES / folder / "package-lock.json", "package-lock.json")[0]
     assert sorted((c.name, c.version, c.direct, c.runtime) for c in components) == [
         ("debug", "4.3.4", True, True),
         ("is-number", "7.0.0", True, False),
