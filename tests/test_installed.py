@@ -63,7 +63,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     (wheel,) = dist.glob("techfile-*.whl")
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True, text=True, check=False)
+    # with the extra a team that records its models installs: `techfile mlflow` reads the example's training store
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{wheel}[mlflow]"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return Installed(wheel, venv)
 
@@ -124,9 +125,10 @@ def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed
     for name in EXAMPLE:
         source = REPO / name
         (shutil.copytree(source, root / name, ignore=IGNORED) if source.is_dir() else shutil.copy(source, root / name))
-    lock = Path("examples", "pji_risk", "requirements.txt")  # the lock file its build environment records
-    (root / lock).parent.mkdir(parents=True)
-    shutil.copy(REPO / lock, root / lock)
+    # the lock file (the SOUP list's source) and the install pins exported from it, which its build environment records
+    for lock in (Path("examples", "pji_risk", "uv.lock"), Path("examples", "pji_risk", "requirements.txt")):
+        (root / lock).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / lock, root / lock)
     # the example device's test run, with the example's own environment; the evidence made from the wheel
     reports = root / "_build" / "evidence" / "junit"
     for level in ("unit", "integration", "system"):
@@ -137,6 +139,17 @@ def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed
         assert done.returncode == 0, done.stdout[-3000:]
     junit = installed.run(installed.bin("techfile"), "junit", cwd=root)
     assert junit.returncode == 0, junit.stderr
+    # the training run recorded with the example's environment, read back by the installed techfile mlflow
+    store = root / "_build" / "evidence" / "mlflow"
+    store.mkdir(parents=True)
+    training = subprocess.run(
+        [sys.executable, "training/train.py", "--mlflow-uri", f"sqlite:///{store / 'mlflow.db'}", "--git-commit", provenance.commit(REPO)],
+        cwd=REPO / "examples" / "pji_risk", capture_output=True, text=True, check=False,
+    )
+    assert training.returncode == 0, training.stderr[-3000:]
+    for kind in ("mlflow", "soup"):
+        done = installed.run(installed.bin("techfile"), kind, cwd=root)
+        assert done.returncode == 0, done.stdout + done.stderr
     # the build environment of the release (R26); the copy is no git checkout, so the commit is the repository's
     environment = installed.run(installed.bin("techfile"), "environment", "--commit", provenance.commit(REPO), cwd=root)
     assert environment.returncode == 0, environment.stderr
