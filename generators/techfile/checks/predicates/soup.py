@@ -107,7 +107,7 @@ def soup_identified(need: Need | None, rule: TraceRule, ctx: Context) -> Iterato
         return
     by_name = components_by_name(ctx)
     if not by_name:
-        yield Gap(f"no lock-file or SBOM evidence in the tree confirms version {version}")
+        yield Gap(f"no lock-file or SBOM evidence in the tree confirms version {version}: generate it from the lock file (`techfile soup uv.lock`, or a [[tool.techfile.soup]] job)")
         return
     components = by_name.get(soup_key(need, ctx), [])
     versions = {ctx.value(c, "version") or "" for c in components}
