@@ -48,8 +48,9 @@ def dataset(context: str, digest: str | None = None) -> Any:
     return MetaDataset(CodeDatasetSource({"generator": "synthetic.py", "split": context}), name=f"pji-{context}", digest=full[:16])
 
 
-def write_store(uri: str, folder: Path, *, runs: int = 0, git_tag: bool = True, released_status: str = "FINISHED", test_digest: str | None = None) -> Store:
-    """Write the store at ``uri`` (artifacts under ``folder``); ``runs`` extra finished runs for the timing test."""
+def write_store(uri: str, folder: Path, *, runs: int = 0, git_tag: bool = True, released_status: str = "FINISHED", test_digest: str | None = None, released_params: dict[str, str] | None = None) -> Store:
+    """Write the store at ``uri`` (artifacts under ``folder``); ``runs`` extra finished runs for the timing test;
+    ``released_params``: the params of version 3's run, when they differ from its predecessors'."""
     import mlflow
     from mlflow import MlflowClient
 
@@ -94,7 +95,7 @@ def write_store(uri: str, folder: Path, *, runs: int = 0, git_tag: bool = True, 
     failed = training_run("v2-diverged", 0.51, status="FAILED")
     training_run("v2-killed", 0.60, status="KILLED")
     parent = training_run("v3-search", 0.74)
-    released = training_run("v3-final", 0.742, status=released_status, parent=parent)
+    released = training_run("v3-final", 0.742, status=released_status, params=released_params, parent=parent)
     training_run("v3-trial", 0.73, parent=parent)
     from mlflow.entities import Metric, Param, RunTag
 

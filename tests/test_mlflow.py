@@ -328,3 +328,52 @@ def test_a_criterion_that_does_not_parse_is_an_error_at_its_requirement(sqlite_s
     err = capsys.readouterr().err
     assert "requirements.md:" in err and "SWR_002" in err and "expected a number" in err
     assert not (mini.root / "needs" / "generated" / "mlflow.json").exists()
+
+
+@pytest.mark.slow  # two stores written by MLflow: about 13 s each
+@pytest.mark.parametrize(
+    ("released_params", "expected"),
+    [
+        (None, None),  # version 3 retrained with version 2's estimator and settings: inside PCCP_RETRAIN
+        ({"solver": "saga", "C": "inf", "seed": "7"}, "changes the param solver (lbfgs -> saga) from version 2, outside PCCP_RETRAIN"),
+    ],
+)
+def test_pccp_tells_in_plan_retraining_from_an_out_of_plan_change_on_a_real_store(
+    tmp_path: Path, mini: Mini, capsys: pytest.CaptureFixture[str], released_params: dict[str, str] | None, expected: str | None
+) -> None:
+    """Version 3 and its predecessor as MLflow's client reads them from a SQLite store, judged by M07 against the declared plan."""
+    from miniproject import pyproject
+
+    store = write_store(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path, released_params=released_params)
+    job = f'\n[[tool.techfile.mlflow]]\noutput = "needs/generated/mlflow.json"\ntracking_uri = "{store.uri}"\nmodel = "{MODEL}"\nalias = "released"\ndescribes = "MODEL_X"\nsoftware_version = "1.0.0"\n'
+    (mini.root / "pyproject.toml").write_text(pyproject(job))
+    index = mini.root / "docs" / "index.md"
+    index.write_text(index.read_text() + "\n```{needimport} /needs/generated/mlflow.json\n```\n")
+    mini.append("requirements.md", """
+        ```{ml_model} Model
+        :id: MODEL_X
+        :model_version: 3
+        :algorithm: logistic regression
+        ```
+
+        ```{swreq} Discrimination
+        :id: SWR_002
+        :category: performance
+        :acceptance_criteria: test_auc >= 0.70
+        ```
+
+        ```{pccp} Retraining on new data
+        :id: PCCP_RETRAIN
+        :modification_kind: retraining
+        :allowed_changes: training_data
+        :fixed_params: solver, C
+        :acceptance_ref: SWR_002
+        ```
+        """)
+    assert main(["mlflow", "--project", str(mini.root)]) == 0, capsys.readouterr().err
+    m07 = [f.text() for f in mini.findings() if f.rule.id == "M07"]
+    if expected is None:
+        assert m07 == []
+    else:
+        assert len(m07) == 1 and expected in m07[0] and "MODEL_X" in m07[0], m07
+
