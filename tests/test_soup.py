@@ -337,6 +337,11 @@ def test_transitive_runtime_needs_soup_only_when_configured(mini: Mini) -> None:
 def test_licence_or_alternative_and_unparsable(mini: Mini) -> None:
     mini.replace("soup.md", ":license: MIT", ":license: GPL-3.0-only OR MIT")
     assert not _rule(mini, "S03")
+    # AND binds the GPL to every choice the parenthesised OR offers
+    mini.replace("soup.md", ":license: GPL-3.0-only OR MIT", ":license: GPL-3.0-only AND (MIT OR BSD-3-Clause)")
+    assert any("outside the licence policy" in f for f in _rule(mini, "S03"))
+    mini.replace("soup.md", ":license: GPL-3.0-only AND (MIT OR BSD-3-Clause)", ":license: (MIT AND BSD-3-Clause) OR GPL-3.0-only")
+    assert not _rule(mini, "S03")
     bad = component("libqux", "1.0.0")
     mini.components.append(type(bad)(bad.id, bad.role, bad.title, fields={**bad.fields, "license_problem": "licence 'Foo Public' is not an SPDX expression"}))
     assert any("COMP_LIBQUX" in f and "not an SPDX expression" in f for f in _rule(mini, "S03"))

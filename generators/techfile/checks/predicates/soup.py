@@ -21,6 +21,7 @@ from techfile.checks.findings import Gap
 from techfile.checks.predicates.registry import check, subject
 from techfile.checks.rules import TraceRule
 from techfile.corpus import Need
+from techfile.evidence.soup.licences import alternatives
 from techfile.model.roles import Role
 
 if TYPE_CHECKING:
@@ -178,12 +179,6 @@ def soup_has_component(need: Need | None, rule: TraceRule, ctx: Context) -> Iter
         yield Gap(f"{soup.title}: no lock file or SBOM of the release records the package {soup_key(soup, ctx)} any more: remove the SOUP item, or restore the dependency")
 
 
-def _alternatives(expression: str) -> list[list[str]]:
-    """An SPDX expression as the alternatives an OR offers, each the identifiers it needs together."""
-    cleaned = expression.replace("(", " ").replace(")", " ")
-    return [[part for part in re.split(r"\s+(?:AND|WITH)\s+", alternative.strip()) if part] for alternative in re.split(r"\s+OR\s+", cleaned)]
-
-
 @check(
     "licence_policy",
     roles=(Role.DEPENDENCY_COMPONENT,),
@@ -212,7 +207,7 @@ def licence_policy(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator
     def acceptable(ids: list[str]) -> bool:
         return not any(i.lower() in denied for i in ids) and (not allowed or all(i.lower() in allowed for i in ids))
 
-    if not any(acceptable(ids) for ids in _alternatives(licence)):
+    if not any(acceptable(ids) for ids in alternatives(licence)):
         yield Gap(f"{component.title} {ctx.value(component, 'version') or ''} is under {licence}, outside the licence policy (allowed: {', '.join(sorted(allowed)) or 'any'}; denied: {', '.join(sorted(denied)) or 'none'})")
 
 
