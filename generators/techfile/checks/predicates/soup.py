@@ -204,7 +204,7 @@ def licence_policy(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator
     allowed = {i.lower() for i in rule.params.get("allowed", [])}
     denied = {i.lower() for i in rule.params.get("denied", [])}
 
-    def acceptable(ids: list[str]) -> bool:
+    def acceptable(ids: tuple[str, ...]) -> bool:
         return not any(i.lower() in denied for i in ids) and (not allowed or all(i.lower() in allowed for i in ids))
 
     if not any(acceptable(ids) for ids in alternatives(licence)):

@@ -34,30 +34,39 @@ def identifiers(expression: str) -> list[str]:
     return sorted(_licensing().license_keys(expression))
 
 
-def alternatives(expression: str) -> list[list[str]]:
+@cache
+def _structural() -> Licensing:
+    """A licensing without the SPDX index: enough to read an expression's AND/OR tree, and far cheaper to parse with."""
+    return Licensing()
+
+
+@cache
+def alternatives(expression: str) -> tuple[tuple[str, ...], ...]:
     """The choices an SPDX expression offers, each the licence identifiers it needs together.
 
     From license-expression's parse tree, so precedence and parentheses hold:
-    ``GPL-3.0-only AND (MIT OR BSD-3-Clause)`` is ``[[GPL-3.0-only, MIT],
-    [GPL-3.0-only, BSD-3-Clause]]``: no choice escapes the GPL. A licence
-    ``WITH`` an exception counts as the licence and the exception.
+    ``GPL-3.0-only AND (MIT OR BSD-3-Clause)`` is ``((GPL-3.0-only, MIT),
+    (GPL-3.0-only, BSD-3-Clause))``: no choice escapes the GPL. A licence
+    ``WITH`` an exception counts as the licence and the exception. The
+    expression was normalised when the component was written, so the check
+    reads its structure only (no SPDX index), once per distinct expression.
     """
-    licensing = _licensing()
+    licensing = _structural()
     try:
-        parsed = licensing.parse(expression, strict=False)
+        parsed = licensing.parse(expression)
     except ExpressionError:
-        return [[expression]]
+        return ((expression,),)
     if parsed is None:
-        return []
+        return ()
 
-    def choices(node: object) -> list[list[str]]:
+    def choices(node: object) -> list[tuple[str, ...]]:
         if isinstance(node, licensing.OR):
             return [choice for arg in node.args for choice in choices(arg)]
         if isinstance(node, licensing.AND):
-            combined: list[list[str]] = [[]]
+            combined: list[tuple[str, ...]] = [()]
             for arg in node.args:
                 combined = [left + right for left in combined for right in choices(arg)]
             return combined
-        return [sorted(licensing.license_keys(node))]
+        return [tuple(sorted(licensing.license_keys(node)))]
 
-    return choices(parsed)
+    return tuple(choices(parsed))
