@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from example_project import techfile
 from miniproject import MODEL, Mini, default
+from sphinxbuild import Build
 from techfile.checks.rules import load_rules
 from techfile.clauses import catalogue as catalogues
 from techfile.clauses.catalogue import SHIPPED, cited_numbers, shipped
@@ -213,3 +215,44 @@ def test_reference_text_never_holds_standard_text() -> None:
     """Titles are short paraphrases: no catalogue entry runs to a sentence of the standard."""
     for key in SHIPPED:
         assert all(len(clause.title) <= 160 for clause in shipped(key).clauses)
+
+
+# ------------------------------------------------------------------ the example, end to end
+
+
+@pytest.mark.slow
+def test_example_covers_every_clause_that_applies_to_it(example: tuple[Path, Build]) -> None:
+    import re
+
+    import openpyxl  # type: ignore[import-untyped]
+
+    _, build = example
+    assert build.status == 0, build.output
+    assert [f for f in build.findings() if f["rule"] == "C01"] == []
+    page = (build.outdir / "docs" / "clause_coverage.html").read_text()
+    statuses = re.findall(r'<td class="[^"]*techfile-not-an-outcome[^"]*"[^>]*>\s*<p>([a-z ]+)</p>', page)
+    assert len(statuses) == sum(len(shipped(key).clauses) for key in SHIPPED)
+    assert set(statuses) == {"met", "not applicable"}
+    assert "STMT_NA_LEGACY" in page and "STMT_PLAN_CONFIGURATION" in page
+    book = openpyxl.load_workbook(build.outdir / "PJI-Risk-technical-file.xlsx", read_only=True)
+    sheet = book["IEC 62304 clauses"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Clause", "Title", "Applies to", "Status")
+    assert rows[[r[0] for r in rows].index("5.4.2")][:4] == ("5.4.2", "Each unit has a detailed design", "C", "not applicable")
+
+
+@pytest.mark.slow
+def test_example_moved_to_class_c_shows_the_class_c_clauses_as_gaps(example: tuple[Path, Build], tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(example[0], root, ignore=shutil.ignore_patterns("html"))
+    architecture = root / "needs" / "architecture.md"
+    architecture.write_text(architecture.read_text().replace(":safety_class: B", ":safety_class: C", 1))
+    done = techfile(root, "check", "--format", "json")
+    assert done.returncode == 1, done.stderr
+    c01 = {f["clauses"][0]: f["message"] for f in json.loads(done.stdout)["findings"] if f["rule"] == "C01"}
+    for number, title in (("5.4.2", "Each unit has a detailed design"), ("5.4.3", "Interfaces of units have a detailed design"), ("5.4.4", "The detailed design is verified")):
+        assert c01[f"IEC 62304 {number}"].startswith(f"IEC 62304 {number} ({title}) is gap: R23 finds")
+    assert "IEC 62304 5.5.4" in c01  # additional unit acceptance criteria: class C only, addressed nowhere
