@@ -211,6 +211,14 @@ def _problem_not_investigated(m: Mini) -> None:
         """)
 
 
+def _suspect_link(m: Mini) -> None:
+    from techfile.cli import main
+
+    m.write_evidence()
+    assert main(["review", "--project", str(m.root), "--all"]) == 0
+    m.replace("requirements.md", ":category: functional", ":category: performance")
+
+
 def _clause_not_addressed(m: Mini) -> None:
     m.replace("statements.md", ":addresses: IEC 62304 9.9\n", "")
 
@@ -253,6 +261,7 @@ FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "R22": (_no_interfaces, "ITEM_SYS", "states no interfaces"),
     "R24": (_no_integration_test, None, "no integration-level test specification"),
     "R29": (_problem_not_investigated, "ANOM_001", "states no root_cause"),
+    "L01": (_suspect_link, "TEST_001", "links to SWR_001, which changed since the link was reviewed"),
     "C01": (_clause_not_addressed, None, "IEC 62304 9.9 (A declared clause) is gap: has no evidence"),
 }
 FIRING.update(RELEASE_GATES)  # R16, R26-R28, R31: their cases are in test_release_gates.py
