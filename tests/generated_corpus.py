@@ -88,21 +88,21 @@ def _group(g: int, rng: random.Random) -> tuple[str, list]:
     return text, results
 
 
-def generate(mini: Mini, groups: int, seed: int = 62304) -> int:
-    """Write ``groups`` slices (12 needs each, plus results) into the mini project; return the need count."""
+def generate(mini: Mini, groups: int, seed: int = 62304, per_file: int = PER_FILE) -> int:
+    """Write ``groups`` slices (12 needs each, plus results) into the mini project, ``per_file`` slices a file; return the need count."""
     rng = random.Random(seed)
     needs_dir = mini.root / "needs"
     for name in ("requirements.md", "architecture.md", "risk.md", "tests.md", "soup.md"):
         (needs_dir / name).unlink()
     (needs_dir / "architecture.md").write_text("# Architecture\n\n```{item} System\n:id: ITEM_SYS\n:level: system\n:safety_class: B\n```\n")
     mini.results = []
-    for start in range(0, groups, PER_FILE):
-        text = f"# Part {start // PER_FILE}\n"
-        for g in range(start, min(groups, start + PER_FILE)):
+    for start in range(0, groups, per_file):
+        text = f"# Part {start // per_file}\n"
+        for g in range(start, min(groups, start + per_file)):
             group_text, results = _group(g, rng)
             text += group_text
             mini.results.extend(results)
-        Path(needs_dir / f"part_{start // PER_FILE:03d}.md").write_text(text)
+        Path(needs_dir / f"part_{start // per_file:04d}.md").write_text(text)
     from miniproject import component
 
     mini.components = [component(f"lib{g}", "1.0") for g in range(groups)]

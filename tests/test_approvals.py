@@ -329,6 +329,8 @@ def test_check_and_build_agree_and_the_block_shows_each_status(mini: Mini) -> No
     # also on a page whose own source did not change (needs/tests)
     assert _approve(site.root, "docs/index", "--by", "Jane Roe", "--role", "Quality manager", "--date", "2026-12-02") == 0
     assert _approve(site.root, "needs/tests", "--by", "Max Muster", "--role", "Software lead", "--date", "2026-12-02") == 0
+    # once approvals are recorded, the requirements need a current one too (R03)
+    assert _approve(site.root, "needs/requirements", "--by", "Max Muster", "--role", "Software lead", "--meaning", "review", "--date", "2026-12-02") == 0
     build = sphinx_build(site.root)
     assert build.status == 0, build.output
     index_block = _signatures(build.outdir / "docs" / "index.html")

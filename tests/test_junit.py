@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from miniproject import MODEL, REPO
 from techfile.cli import main
@@ -274,3 +276,27 @@ def test_bad_input_in_a_later_job_leaves_the_earlier_job_unwritten(tmp_path: Pat
     assert main(["junit", "--project", str(root), "--software-version", "1.0.0", "--commit", "abc"]) == 2
     assert "empty.xml" in capsys.readouterr().err
     assert not (root / "first.json").exists() and not (root / "second.json").exists()
+
+
+# ------------------------------------------------------------------ linking, indexed
+
+
+_PART = st.sampled_from(["test_a", "test_ab", "b", "x.Y", "t::u", "tests/t.py", ""])
+_PATTERN = st.lists(st.sampled_from(["*", "?", "::", "test_a", "test_", "b", "x.Y", "[ab]", "t", "u", ".py"]), min_size=1, max_size=5).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(patterns=st.dictionaries(st.sampled_from([f"TEST_{n:03d}" for n in range(6)]), st.lists(_PATTERN, min_size=1, max_size=3).map(tuple), max_size=6),
+       classname=_PART, suite=_PART, name=_PART.filter(bool), test_file=_PART)
+def test_indexed_linking_is_trying_every_pattern(patterns: dict[str, tuple[str, ...]], classname: str, suite: str, name: str, test_file: str) -> None:
+    """The pattern index finds exactly the specifications trying every pattern on every candidate finds."""
+    from fnmatch import fnmatchcase
+
+    from techfile.evidence.junit.mapping import PatternIndex
+    from techfile.evidence.junit.report import Case
+
+    case = Case("r.xml", 1, suite, classname, name, "passed", "", "0", test_file, "", "", "", "pytest", None, [], "")
+    candidates = [f"{classname}::{name}", f"{suite}::{name}", name] + ([f"{test_file}::{name}"] if test_file else [])
+    brute = {spec for spec, spec_patterns in patterns.items() if any(fnmatchcase(c, p) for p in spec_patterns for c in candidates)}
+    indexed = {spec for spec, pattern in PatternIndex.of(patterns).possible(case) if any(fnmatchcase(c, pattern) for c in candidates)}
+    assert indexed == brute

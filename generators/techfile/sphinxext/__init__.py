@@ -92,8 +92,9 @@ def fill_views(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         from techfile.sphinxext.freshness import view_blocks
 
-        index = node.get("index")
-        blocks = view_blocks(app, state, docname, index, node["kind"], node["options"]) if index is not None else VIEWS[node["kind"]].build(state, node["options"])
+        # a single-file builder (LaTeX, singlehtml) resolves every page's views in the root's doctree: each keeps its own page
+        index, home = node.get("index"), node.get("docname")
+        blocks = view_blocks(app, state, home, index, node["kind"], node["options"]) if index is not None and home else VIEWS[node["kind"]].build(state, node["options"])
         node.replace_self(renderer.blocks(blocks))
 
 

@@ -180,14 +180,14 @@ def wrap_tables(doctree: nodes.document) -> None:
 
 
 def outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
-    """``env-get-outdated``: the root document every time (its banner); every document when the provenance changed."""
+    """``env-get-outdated``: every document when the provenance changed (the root's banner is
+    written again when its counts change: :mod:`~techfile.sphinxext.freshness`)."""
     stamp = build_provenance(app).stamp
     previous = getattr(env, "techfile_control_stamp", None)
     env.techfile_control_stamp = stamp  # type: ignore[attr-defined]
-    root = app.config.root_doc
     if previous is not None and previous != stamp:
         return sorted(doc for doc in env.found_docs if doc not in removed)
-    return [root] if root in env.found_docs and root not in removed else []
+    return []
 
 
 # ------------------------------------------------------------------ the nodes

@@ -108,6 +108,25 @@ def _docname(env: BuildEnvironment, project_root: Path, need: Need) -> str | Non
     return env.path2doc(str(project_root / where))
 
 
+def _approvals(state: Evaluated) -> dict[str, Any]:
+    """Document -> its approvals as its signature block shows them: each approval and whether it is current."""
+    from techfile import approvals as records
+    from techfile.errors import TechfileError
+
+    grouped = records.by_document(records.approvals(state.corpus))
+    if not grouped:
+        return {}
+    documents = records.controlled_documents(state.project)
+    out: dict[str, Any] = {}
+    for docname, signed in grouped.items():
+        try:
+            digest: str | None = records.document_content(state.project, docname, documents).sha256
+        except TechfileError:
+            digest = None
+        out[docname] = [(a.id, sorted(a.need.fields.items()), sorted(a.need.links.items()), a.content_sha256 == digest) for a in signed]
+    return out
+
+
 def signatures(app: Sphinx, env: BuildEnvironment, state: Evaluated) -> dict[str, str]:
     """Document -> the digest of what its computed parts show in this build.
 
@@ -136,6 +155,7 @@ def signatures(app: Sphinx, env: BuildEnvironment, state: Evaluated) -> dict[str
         linked = sorted({(t, corpus.needs[t].title if t in corpus.needs else None) for targets in need.links.values() for t in targets})
         shown[need.id] = _digest((need.id, need.type, need.title, sorted(need.fields.items()), sorted(need.links.items()), sorted(backlinks.get(need.id, [])), linked, docname, card_summary(state, need.id)))
     every = _digest(sorted(shown.items()))
+    signed = _approvals(state)
     placed = {need_id: docname for docname, ids in by_doc.items() for need_id in ids}
     control = (state.release.id if state.release else None, state.evaluation.release_version)
     out: dict[str, str] = {}
@@ -149,6 +169,7 @@ def signatures(app: Sphinx, env: BuildEnvironment, state: Evaluated) -> dict[str
         parts.extend((ref, shown.get(ref)) for ref in sorted(data.need_refs.get(docname, ())))
         if docname in data.filter_docs:
             parts.append(every)
+        parts.append(signed.get(docname))
         out[docname] = _digest(parts)
     return out
 
@@ -176,10 +197,31 @@ def pages_to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
         evaluation = check_corpus(state.project, state.declarations, state.reader)
     except TechfileError:
         return sorted(EnvData(env).view_docs & env.found_docs)  # the build reports it when it evaluates
-    current = signatures(app, env, Evaluated(state.project, state.declarations, state.reader, evaluation))
+    found = Evaluated(state.project, state.declarations, state.reader, evaluation)
+    current = signatures(app, env, found)
+    # the root document's banner counts the gaps
+    root = app.config.root_doc
+    if root in current:
+        from techfile.checks.report import summary
+
+        current[root] = _digest((current[root], sorted(summary(evaluation).items())))
     state.signatures = current
     recorded = _recorded(app)
+    state.recorded = recorded
     return [docname for docname, signature in current.items() if recorded.get(docname) != signature]
+
+
+def unchanged(app: Sphinx, name: str, *inputs: Any) -> bool:
+    """Whether an output other than a page (``name``: the workbook) would be written as it was last time.
+
+    Its signature is every page's and ``inputs``; recorded with the pages'."""
+    state = build_state(app)
+    if state.signatures is None:
+        return False
+    key = f"@{name}"
+    signature = _digest((sorted((k, v) for k, v in state.signatures.items() if not k.startswith("@")), inputs))
+    state.signatures[key] = signature
+    return state.recorded.get(key) == signature
 
 
 def record(app: Sphinx, exception: Exception | None) -> None:
@@ -195,4 +237,4 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-read", note_needs_parts)
     # after sphinx-needs' own handlers: the needs are all read
     app.connect("env-updated", pages_to_write, priority=900)
-    app.connect("build-finished", record)
+    app.connect("build-finished", record, priority=900)  # after the workbook has noted its signature

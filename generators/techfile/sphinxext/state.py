@@ -59,6 +59,8 @@ class BuildState:
     """Need ID -> the blocks under its card, computed once a build."""
     signatures: dict[str, str] | None = None
     """Document -> what its computed parts show in this build, written next to the output once it is written."""
+    recorded: dict[str, str] = field(default_factory=dict)
+    """The signatures of the last build into the same output."""
 
 
 def build_state(app: Sphinx) -> BuildState:

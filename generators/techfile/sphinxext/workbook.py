@@ -810,6 +810,11 @@ def write_workbook(app: Sphinx, exception: Exception | None) -> None:
         date=build_date(state.project.root),
         software_version=provenance.software_version(state.project.root),
     )
+    from techfile.sphinxext.freshness import unchanged
+
+    if unchanged(app, "workbook", about, str(path)) and path.is_file():
+        logger.info(f"techfile: workbook unchanged at {path}")
+        return
     try:
         write_atomic(path, workbook_bytes(state, about, sphinx_links(app, state, path)))
     except TechfileError as error:

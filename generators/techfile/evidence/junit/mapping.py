@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import cached_property
 
 from techfile.evidence.interface import EvidenceNeed
 from techfile.evidence.junit.report import Case
@@ -45,6 +46,62 @@ class Specs:
     is_spec_id: Callable[[str], bool]
     """Whether an ID named by a case's ``verifies`` property is a specification's."""
 
+    @cached_property
+    def index(self) -> PatternIndex:
+        return PatternIndex.of(self.patterns)
+
+
+@dataclass(frozen=True)
+class PatternIndex:
+    """The specifications' case patterns by what their test-name part must be.
+
+    A case is matched as ``name`` and as ``<class, suite or file>::name``.
+    When none of those parts holds ``::`` itself, a candidate holds at most
+    one ``::``, which a pattern's last literal ``::`` must match: what follows
+    it in the pattern must then match the test name alone. So a pattern whose
+    last part is a literal name can only match cases of that name, and one
+    whose last part is a literal prefix and ``*`` only names with that prefix:
+    looking those up makes linking linear in the cases. Patterns without
+    ``::``, and every pattern for a case whose parts hold ``::``, are tried
+    in full. Each pattern found is still matched in full, so the links are
+    what trying every pattern on every case gives.
+    """
+
+    exact: dict[str, list[tuple[str, str]]]
+    prefix: dict[str, list[tuple[str, str]]]
+    general: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, patterns: dict[str, tuple[str, ...]]) -> PatternIndex:
+        exact: dict[str, list[tuple[str, str]]] = {}
+        prefix: dict[str, list[tuple[str, str]]] = {}
+        general: list[tuple[str, str]] = []
+        for spec_id, spec_patterns in patterns.items():
+            for pattern in spec_patterns:
+                _, separator, name = pattern.rpartition("::")
+                if not separator:
+                    general.append((spec_id, pattern))
+                elif not _WILDCARD.search(name):
+                    exact.setdefault(name, []).append((spec_id, pattern))
+                elif name.endswith("*") and not _WILDCARD.search(name[:-1]) and name[:-1]:
+                    prefix.setdefault(name[:-1], []).append((spec_id, pattern))
+                else:
+                    general.append((spec_id, pattern))
+        return cls(exact, prefix, general)
+
+    def possible(self, case: Case) -> list[tuple[str, str]]:
+        """The (specification, pattern) pairs that can match ``case``."""
+        name = case.name
+        if any("::" in part for part in (name, case.classname, case.suite, case.test_file or "")):
+            return [pair for pairs in (*self.exact.values(), *self.prefix.values()) for pair in pairs] + self.general
+        found = list(self.exact.get(name, ()))
+        for end in range(1, len(name) + 1):
+            found.extend(self.prefix.get(name[:end], ()))
+        return found + self.general
+
+
+_WILDCARD = re.compile(r"[*?\[]")
+
 
 def _links(case: Case, specs: Specs) -> dict[Relation, tuple[str, ...]]:
     result_of = {i for i in case.verifies if specs.is_spec_id(i)}
@@ -52,8 +109,8 @@ def _links(case: Case, specs: Specs) -> dict[Relation, tuple[str, ...]]:
     candidates = [f"{case.classname}::{case.name}", f"{case.suite}::{case.name}", case.name]
     if case.test_file:
         candidates.append(f"{case.test_file}::{case.name}")
-    for spec_id, patterns in specs.patterns.items():
-        if any(fnmatchcase(candidate, pattern) for pattern in patterns for candidate in candidates):
+    for spec_id, pattern in specs.index.possible(case):
+        if spec_id not in result_of and any(fnmatchcase(candidate, pattern) for candidate in candidates):
             result_of.add(spec_id)
     links: dict[Relation, tuple[str, ...]] = {}
     if result_of:
