@@ -45,7 +45,7 @@ system:
 $(VENV)/.installed: pyproject.toml $(EXAMPLE)/pyproject.toml $(EXAMPLE)/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf,mlflow]' -e $(EXAMPLE)
+	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf,mlflow,data]' -e $(EXAMPLE)
 	touch $@
 
 # The example device's own test run, one JUnit report per test level. A failing

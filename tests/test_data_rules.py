@@ -1,0 +1,71 @@
+"""The data provenance rules M09-M14 on the mini project: the ML setup of
+test_ml_rules.py plus the dataset versions ``techfile dvc`` maps from a DVC
+lock and the annotation records ``techfile annotations`` maps from a Label
+Studio export (built here as records, so the rules run in milliseconds; the
+readers are tested on a real DVC repository in test_dvc.py and on exports in
+test_annotations.py). Each rule fires on its gap and is quiet on the clean
+setup; FIRING joins test_rules.py's catalogue of cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from miniproject import Mini
+from techfile.evidence.dvc.mapping import evidence_needs as dvc_needs
+from techfile.evidence.dvc.reader import DvcRepoRecord, Keys, TrackedOutput
+from test_ml_rules import SHA, evidence, run_record, with_ml
+
+Mutation = Callable[[Mini], None]
+
+SPLITS = {"training": "DATA_TRAIN", "validation": "DATA_VALIDATION", "testing": "DATA_TEST"}
+
+
+def output(split: str, sha: str | None = None, workspace: str = "unchanged", patients: range | None = None) -> TrackedOutput:
+    keys = Keys(len(patients), frozenset(f"P{i}" for i in patients)) if patients is not None else None
+    return TrackedOutput(f"data/{split}.csv", "md5", split[0] * 32, 100, 1, False, "dvc.lock", "split", "python split.py", sha256=sha or SHA[split], workspace=workspace, keys=keys)
+
+
+def with_dvc(m: Mini, outputs: list[TrackedOutput] | None = None, run_digests: dict[str, str] | None = None) -> None:
+    with_ml(m, evidence(run_record(digests=run_digests)) if run_digests else None)
+    found = outputs if outputs is not None else [output(split) for split in SPLITS]
+    describes = {out.path: SPLITS[out.path.split("/")[1].removesuffix(".csv")] for out in found}
+    m.results = [*m.results, *dvc_needs(DvcRepoRecord(m.root, tuple(found)), ".", describes)]
+
+
+def data_findings(m: Mini) -> list[str]:
+    return [f.text() for f in m.findings() if f.rule.id in FIRING]
+
+
+def _test_set_changed(m: Mini) -> None:
+    with_dvc(m, [output("training"), output("validation"), output("testing", "9" * 64)])
+
+
+def _untracked_input(m: Mini) -> None:
+    with_dvc(m, [output("training"), output("validation"), output("testing")], run_digests={**SHA, "validation": "e" * 64})
+
+
+FIRING: dict[str, tuple[Mutation, str | None, str]] = {
+    "M09": (_test_set_changed, "MODEL_X", f"the locked testing dataset DATA_TEST is sha256:{'9' * 64} in DVC"),
+    "M10": (_untracked_input, "MODEL_X", f"the validation input sha256:{'e' * 64}"),
+}
+
+
+def test_clean_data_setup_is_quiet(mini: Mini) -> None:
+    with_dvc(mini)
+    assert data_findings(mini) == []
+
+
+def test_m09_names_the_dataset_and_both_digests(mini: Mini) -> None:
+    _test_set_changed(mini)
+    texts = [t for t in data_findings(mini) if "M09" in t and "was tested on" in t]
+    assert texts and "DATA_TEST" in texts[0] and f"sha256:{'9' * 64}" in texts[0] and f"sha256:{SHA['testing']}" in texts[0], texts
+
+
+def test_m09_dataset_without_dvc_version(mini: Mini) -> None:
+    with_dvc(mini, [output("training"), output("validation")])
+    assert any("its testing dataset DATA_TEST has no DVC-tracked version" in t for t in data_findings(mini))
+
+
+def test_without_dvc_evidence_m09_m10_are_quiet(mini: Mini) -> None:
+    with_ml(mini)
+    assert data_findings(mini) == []
