@@ -9,8 +9,11 @@ setup; FIRING joins test_rules.py's catalogue of cases."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from miniproject import Mini
+from techfile.evidence.annotations.mapping import annotation_need
+from techfile.evidence.annotations.reader import read_export, read_users
 from techfile.evidence.dvc.mapping import evidence_needs as dvc_needs
 from techfile.evidence.dvc.reader import DvcRepoRecord, Keys, TrackedOutput
 from test_ml_rules import SHA, evidence, run_record, with_ml
@@ -44,14 +47,38 @@ def _untracked_input(m: Mini) -> None:
     with_dvc(m, [output("training"), output("validation"), output("testing")], run_digests={**SHA, "validation": "e" * 64})
 
 
+LABELS = Path(__file__).parent / "fixtures" / "labelstudio"
+PLAN = ":labelling_roles: rater.a@pji.example=annotator; rater.b@pji.example=annotator; adjudicator@pji.example=adjudicator"
+LABELLING = "\n:protocol_version: 2.1\n:annotators_required: 2\n:agreement_required: 0.4"
+
+
+def with_labels(m: Mini, export: str = "cohen", plan: str = PLAN, labelling: str = LABELLING) -> None:
+    """The ML and DVC setup, DATA_TEST labelled by a Label Studio export (one of tests/fixtures/labelstudio)."""
+    with_dvc(m)
+    m.replace("requirements.md", ":split: testing", ":split: testing" + labelling)
+    m.replace("statements.md", ":kind: development_plan", f":kind: development_plan\n{plan}")
+    users = read_users(LABELS / f"{export}.users.json", "users.json")
+    m.results = [*m.results, annotation_need(read_export(LABELS / f"{export}.json", f"labels/{export}.json", None, users), f"labels/{export}.json", "DATA_TEST", "2.1")]
+
+
+def _one_rater(m: Mini) -> None:
+    with_labels(m, "one_rater")
+
+
+def _adjudicator_not_in_plan(m: Mini) -> None:
+    with_labels(m, plan=PLAN.replace("; adjudicator@pji.example=adjudicator", ""))
+
+
 FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "M09": (_test_set_changed, "MODEL_X", f"the locked testing dataset DATA_TEST is sha256:{'9' * 64} in DVC"),
     "M10": (_untracked_input, "MODEL_X", f"the validation input sha256:{'e' * 64}"),
+    "M11": (_one_rater, "DATA_TEST", "have 1 independent annotator(s) on some of 10 tasks, and DATA_TEST declares 2"),
+    "M12": (_adjudicator_not_in_plan, "DATA_TEST", "the adjudicator adjudicator@pji.example, whom the development plan gives no labelling role"),
 }
 
 
 def test_clean_data_setup_is_quiet(mini: Mini) -> None:
-    with_dvc(mini)
+    with_labels(mini)
     assert data_findings(mini) == []
 
 

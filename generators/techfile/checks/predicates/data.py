@@ -99,3 +99,89 @@ def dvc_inputs_tracked(need: Need | None, rule: TraceRule, ctx: Context) -> Iter
         for context in CONTEXTS:
             for digest in sorted(_logged(ctx, run, context) - tracked):
                 yield Gap(f"the {context} input sha256:{digest} of {_named(ctx, mlversion)} (run {ctx.value(run, 'run_id')}) matches no dataset version DVC tracks (run `techfile dvc`, or track the data with `dvc add`)")
+
+
+def annotation_records(ctx: Context, dataset: Need) -> list[Need]:
+    return sorted(ctx.corpus.incoming(dataset, Relation.ANNOTATES, Role.ANNOTATION_RECORD), key=lambda n: n.id)
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float((text or "").strip().split()[0]) if (text or "").strip() else None
+    except ValueError:
+        return None
+
+
+def _counts(text: str | None) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in (text or "").split(";"):
+        key, sep, value = part.strip().rpartition("=")
+        if sep and key:
+            found[key] = int(value) if value.isdigit() else 0
+    return found
+
+
+@check("annotation_agreement", roles=(Role.DATASET, Role.ANNOTATION_RECORD), relations=(Relation.ANNOTATES,))
+def annotation_agreement(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
+    """M11: a dataset that declares its labelling has an annotation record whose every task has the declared number of
+    independent annotators, whose agreement reaches the declared one, and whose protocol version is the declared one."""
+    dataset = subject(need)
+    required = _number(ctx.value(dataset, "annotators_required"))
+    wanted = _number(ctx.value(dataset, "agreement_required"))
+    declared_protocol = (ctx.value(dataset, "protocol_version") or "").strip()
+    if required is None and wanted is None:
+        return
+    records = annotation_records(ctx, dataset)
+    if not records:
+        yield Gap(f"declares {ctx.corpus.field_name(dataset, 'annotators_required')} and has no annotation record (`techfile annotations` with `dataset = \"{dataset.id}\"`)")
+        return
+    for record in records:
+        tasks = ctx.value(record, "tasks") or "?"
+        fewest = _number(ctx.value(record, "raters_min"))
+        if required is not None and (fewest is None or fewest < required):
+            yield Gap(f"its labels ({record.id}, {ctx.value(record, 'source_file') or 'export'}) have {int(fewest or 0)} independent annotator(s) on some of {tasks} tasks, and {dataset.id} declares {int(required)}")
+        if wanted is not None:
+            value = _number(ctx.value(record, "agreement"))
+            metric = ctx.value(record, "agreement_metric") or "agreement"
+            if value is None:
+                yield Gap(f"its labels ({record.id}) have no inter-rater agreement ({metric} undefined: fewer than two tasks with two independent annotators, or one label only), and {dataset.id} declares {wanted:g}")
+            elif value < wanted:
+                yield Gap(f"its labels ({record.id}) reach {metric} {value:.4f}, below the {wanted:g} {dataset.id} declares")
+        recorded = (ctx.value(record, "protocol_version") or "").strip()
+        if declared_protocol and recorded and recorded != declared_protocol:
+            yield Gap(f"its labels ({record.id}) follow protocol version {recorded}, and {dataset.id} declares {declared_protocol}")
+        if declared_protocol and not recorded:
+            yield Gap(f"its labels ({record.id}) record no protocol version (`protocol_version` of the export's input), and {dataset.id} declares {declared_protocol}")
+
+
+def labelling_roles(ctx: Context) -> dict[str, set[str]] | None:
+    """Who the development plan assigns to labelling (``name=role; ...``), None when no plan says."""
+    plans = [s for s in ctx.corpus.by_role(Role.STATEMENT) if ctx.value(s, "kind") == "development_plan" and ctx.value(s, "labelling_roles")]
+    if not plans:
+        return None
+    found: dict[str, set[str]] = {}
+    for plan in plans:
+        for part in (ctx.value(plan, "labelling_roles") or "").split(";"):
+            name, _, role = part.strip().partition("=")
+            if name.strip():
+                found.setdefault(name.strip().lower(), set()).update(r.strip().lower() for r in role.split(",") if r.strip())
+    return found
+
+
+@check("annotators_in_plan", roles=(Role.DATASET, Role.ANNOTATION_RECORD, Role.STATEMENT), relations=(Relation.ANNOTATES,))
+def annotators_in_plan(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
+    """M12: every annotator and adjudicator of a dataset's labels is one the development plan assigns that role."""
+    dataset = subject(need)
+    records = annotation_records(ctx, dataset)
+    if not records:
+        return
+    roles = labelling_roles(ctx)
+    if roles is None:
+        yield Gap("has labels, and no development plan statement names the labelling roles (`labelling_roles: name=annotator; name=adjudicator`)")
+        return
+    for record in records:
+        for field, role in (("annotators", "annotator"), ("adjudicators", "adjudicator")):
+            for person in sorted(_counts(ctx.value(record, field))):
+                if role not in roles.get(person.lower(), set()):
+                    held = ", ".join(sorted(roles.get(person.lower(), set()))) or "no labelling role"
+                    yield Gap(f"its labels ({record.id}) were made by the {role} {person}, whom the development plan gives {held}")
