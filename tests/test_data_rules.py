@@ -9,6 +9,7 @@ setup; FIRING joins test_rules.py's catalogue of cases."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from miniproject import Mini
@@ -28,8 +29,19 @@ def output(split: str, sha: str | None = None, workspace: str = "unchanged", pat
     return TrackedOutput(f"data/{split}.csv", "md5", split[0] * 32, 100, 1, False, "dvc.lock", "split", "python split.py", sha256=sha or SHA[split], workspace=workspace, keys=keys)
 
 
-def with_dvc(m: Mini, outputs: list[TrackedOutput] | None = None, run_digests: dict[str, str] | None = None) -> None:
+PROVENANCE = """
+:source_systems: Hospital information system of the sites
+:collection_period: 2015-01-01..2022-12-31
+:consent_basis: Ethics approval EK-1 with waiver of consent
+:deidentification: Pseudonymised at the sites (keyed hash), dates shifted
+:inclusion_criteria: Adults with elective hip or knee arthroplasty
+:exclusion_criteria: Follow-up shorter than one year""".rstrip()
+
+
+def with_dvc(m: Mini, outputs: list[TrackedOutput] | None = None, run_digests: dict[str, str] | None = None, provenance: str = PROVENANCE) -> None:
     with_ml(m, evidence(run_record(digests=run_digests)) if run_digests else None)
+    for split in SPLITS:
+        m.replace("requirements.md", f":split: {split}", f":split: {split}{provenance}")
     found = outputs if outputs is not None else [output(split) for split in SPLITS]
     describes = {out.path: SPLITS[out.path.split("/")[1].removesuffix(".csv")] for out in found}
     m.results = [*m.results, *dvc_needs(DvcRepoRecord(m.root, tuple(found)), ".", describes)]
@@ -49,7 +61,7 @@ def _untracked_input(m: Mini) -> None:
 
 LABELS = Path(__file__).parent / "fixtures" / "labelstudio"
 PLAN = ":labelling_roles: rater.a@pji.example=annotator; rater.b@pji.example=annotator; adjudicator@pji.example=adjudicator"
-LABELLING = "\n:protocol_version: 2.1\n:annotators_required: 2\n:agreement_required: 0.4"
+LABELLING = "\n:labelling_protocol: Chart review LP-7\n:protocol_version: 2.1\n:annotators_required: 2\n:agreement_required: 0.4"
 
 
 def with_labels(m: Mini, export: str = "cohen", plan: str = PLAN, labelling: str = LABELLING) -> None:
@@ -69,10 +81,20 @@ def _adjudicator_not_in_plan(m: Mini) -> None:
     with_labels(m, plan=PLAN.replace("; adjudicator@pji.example=adjudicator", ""))
 
 
+def _shared_patients(m: Mini) -> None:
+    with_dvc(m, [output("training", patients=range(0, 60)), output("validation", patients=range(60, 80)), output("testing", patients=range(77, 100))])
+
+
+def _no_provenance(m: Mini) -> None:
+    with_dvc(m, provenance="")
+
+
 FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "M09": (_test_set_changed, "MODEL_X", f"the locked testing dataset DATA_TEST is sha256:{'9' * 64} in DVC"),
     "M10": (_untracked_input, "MODEL_X", f"the validation input sha256:{'e' * 64}"),
     "M11": (_one_rater, "DATA_TEST", "have 1 independent annotator(s) on some of 10 tasks, and DATA_TEST declares 2"),
+    "M13": (_shared_patients, "MODEL_X", "its test set DATA_TEST shares 3 patient(s) with its validation dataset DATA_VALIDATION"),
+    "M14": (_no_provenance, "DATA_TEST", "states no source_systems, collection_period, consent_basis, deidentification, inclusion_criteria, exclusion_criteria"),
     "M12": (_adjudicator_not_in_plan, "DATA_TEST", "the adjudicator adjudicator@pji.example, whom the development plan gives no labelling role"),
 }
 
@@ -95,4 +117,42 @@ def test_m09_dataset_without_dvc_version(mini: Mini) -> None:
 
 def test_without_dvc_evidence_m09_m10_are_quiet(mini: Mini) -> None:
     with_ml(mini)
-    assert data_findings(mini) == []
+    assert [t for t in data_findings(mini) if "M09" in t or "M10" in t] == []
+
+
+def test_m13_disjoint_patients_are_quiet(mini: Mini) -> None:
+    with_dvc(mini, [output("training", patients=range(0, 60)), output("validation", patients=range(60, 80)), output("testing", patients=range(80, 100))])
+    assert [t for t in data_findings(mini) if "M13" in t] == []
+
+
+def test_m13_never_lists_a_key(mini: Mini) -> None:
+    _shared_patients(mini)
+    texts = [t for t in data_findings(mini) if "M13" in t]
+    assert texts and not any("P77" in t or "P78" in t for t in texts)
+
+
+def _keyed(split: str, sites: set[str], dates: tuple[str, str]) -> TrackedOutput:
+    out = output(split, patients=range({"training": 0, "validation": 100, "testing": 200}[split], {"training": 50, "validation": 150, "testing": 250}[split]))
+    assert out.keys is not None
+    return replace(out, keys=replace(out.keys, sites=frozenset(sites), date_from=dates[0], date_to=dates[1]))
+
+
+def test_m13_site_split_shares_a_site(mini: Mini) -> None:
+    with_dvc(mini, [_keyed("training", {"S1", "S2"}, ("2015-01-01", "2019-12-31")), _keyed("validation", {"S3"}, ("2015-01-01", "2019-12-31")), _keyed("testing", {"S2", "S4"}, ("2020-01-01", "2022-12-31"))])
+    mini.replace("requirements.md", ":split: testing", ":split: testing\n:split_by: site")
+    texts = [t for t in data_findings(mini) if "M13" in t]
+    assert any("declares a site split, and its test set DATA_TEST shares 1 site(s) with its training dataset DATA_TRAIN" in t for t in texts), texts
+    assert not any("validation dataset" in t for t in texts)
+
+
+def test_m13_temporal_split_overlaps(mini: Mini) -> None:
+    with_dvc(mini, [_keyed("training", {"S1"}, ("2015-01-01", "2020-06-30")), _keyed("validation", {"S1"}, ("2015-01-01", "2019-12-31")), _keyed("testing", {"S1"}, ("2020-01-01", "2022-12-31"))])
+    mini.replace("requirements.md", ":split: testing", ":split: testing\n:split_by: temporal")
+    texts = [t for t in data_findings(mini) if "M13" in t]
+    assert texts == [t for t in texts if "starts 2020-01-01, before its training dataset DATA_TRAIN ends 2020-06-30" in t] and len(texts) == 1, texts
+
+
+def test_m14_labelled_dataset_needs_its_protocol(mini: Mini) -> None:
+    with_labels(mini, labelling="\n:annotators_required: 2")
+    texts = [t for t in data_findings(mini) if "M14" in t]
+    assert any("DATA_TEST" in t and "states no labelling_protocol, protocol_version" in t for t in texts), texts

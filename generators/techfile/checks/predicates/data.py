@@ -185,3 +185,71 @@ def annotators_in_plan(need: Need | None, rule: TraceRule, ctx: Context) -> Iter
                 if role not in roles.get(person.lower(), set()):
                     held = ", ".join(sorted(roles.get(person.lower(), set()))) or "no labelling role"
                     yield Gap(f"its labels ({record.id}) were made by the {role} {person}, whom the development plan gives {held}")
+
+
+def _pairs(text: str | None) -> dict[str, int]:
+    return _counts(text)
+
+
+@check("data_leakage", roles=(Role.ML_MODEL, Role.DATASET, Role.DATASET_VERSION), relations=(Relation.TRACKS,))
+def data_leakage(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
+    """M13: no patient of the test set is in the training or validation set, and a declared site or temporal split holds
+    (counts from the DVC versions' record keys; never a key)."""
+    model = subject(need)
+    authored = _authored_datasets(ctx, model)
+    tests = [(d, v) for d in authored.get("testing", ()) for v in dataset_versions(ctx, d)]
+    others = [(split, d, v) for split in ("training", "validation") for d in authored.get(split, ()) for v in dataset_versions(ctx, d)]
+    for dataset, version in sorted(tests, key=lambda p: (p[0].id, p[1].id)):
+        patients, sites = _pairs(ctx.value(version, "patient_overlap")), _pairs(ctx.value(version, "site_overlap"))
+        split_by = (ctx.value(dataset, "split_by") or "").strip().lower()
+        keyed = bool(ctx.value(version, "distinct_patients"))
+        if split_by and not keyed and split_by == "patient":
+            yield Gap(f"declares a patient split for {dataset.id}, and its DVC version {version.id} records no patient keys (`patient_key` of the [[tool.techfile.dvc]] job)")
+        for split, other, other_version in others:
+            shared = patients.get(other_version.id)
+            if shared:
+                yield Gap(f"its test set {dataset.id} shares {shared} patient(s) with its {split} dataset {other.id} ({version.id} and {other_version.id}; counts only)")
+            if split_by == "site":
+                if not ctx.value(version, "distinct_sites"):
+                    yield Gap(f"declares a site split for {dataset.id}, and its DVC version {version.id} records no sites (`site_key` of the [[tool.techfile.dvc]] job)")
+                elif sites.get(other_version.id):
+                    yield Gap(f"declares a site split, and its test set {dataset.id} shares {sites[other_version.id]} site(s) with its {split} dataset {other.id}")
+            if split_by == "temporal":
+                starts, ends = ctx.value(version, "date_from") or "", ctx.value(other_version, "date_to") or ""
+                if not starts or not ends:
+                    yield Gap(f"declares a temporal split for {dataset.id}, and the DVC versions {version.id} and {other_version.id} record no dates (`date_key` of the [[tool.techfile.dvc]] job)")
+                elif starts <= ends:
+                    yield Gap(f"declares a temporal split, and its test set {dataset.id} starts {starts}, before its {split} dataset {other.id} ends {ends}")
+
+
+PROVENANCE = ("source_systems", "collection_period", "consent_basis", "deidentification", "inclusion_criteria", "exclusion_criteria")
+LABELLING = ("labelling_protocol", "protocol_version")
+
+
+def _documentation_level(ctx: Context) -> str:
+    levels = [ctx.value(s, "documentation_level") for s in ctx.corpus.by_role(Role.STATEMENT) if ctx.value(s, "kind") == "documentation_level"]
+    return (levels[0] or "").lower() if levels else ""
+
+
+@check(
+    "dataset_provenance",
+    roles=(Role.DATASET,),
+    params={
+        "fields": {"type": "array", "items": {"type": "string"}, "description": "Provenance fields every dataset states."},
+        "labelled_fields": {"type": "array", "items": {"type": "string"}, "description": "Fields a labelled dataset (annotation record or `annotators_required`) states besides."},
+        "enhanced_fields": {"type": "array", "items": {"type": "string"}, "description": "Fields required besides at the Enhanced documentation level."},
+    },
+)
+def dataset_provenance(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
+    """M14: a dataset states where its data comes from (``fields``), a labelled one how it was labelled
+    (``labelled_fields``), and at the Enhanced documentation level the further ``enhanced_fields``."""
+    dataset = subject(need)
+    wanted = list(rule.params.get("fields", PROVENANCE))
+    labelled = bool(annotation_records(ctx, dataset)) or bool(ctx.value(dataset, "annotators_required"))
+    if labelled:
+        wanted += [f for f in rule.params.get("labelled_fields", LABELLING) if f not in wanted]
+    if _documentation_level(ctx) == "enhanced":
+        wanted += [f for f in rule.params.get("enhanced_fields", ()) if f not in wanted]
+    missing = [ctx.corpus.field_name(dataset, f) for f in wanted if not (ctx.value(dataset, f) or "").strip()]
+    if missing:
+        yield Gap(f"states no {', '.join(missing)} (the provenance of its data{' and labels' if labelled else ''})")
