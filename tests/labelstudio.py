@@ -154,18 +154,21 @@ def one_rater() -> tuple[list[dict[str, str]], list[list[Vote]]]:
     return tasks, [[Vote(RATER_A, "yes" if i % 3 else "no")] for i in range(10)]
 
 
-def example_labels(root: Path, n: int = 200) -> tuple[list[dict[str, str]], list[list[Vote]]]:
-    """The example device's outcome labels: chart review of the first ``n`` records of the sequestered test split by two
-    raters and an adjudicator. The raters' judgement is simulated from the synthetic outcome (rater B misreads one chart
-    in 25, rater A one in 40, deterministically); the adjudicator's label is the outcome."""
+def example_labels(root: Path, infections: int = 60, others: int = 140) -> tuple[list[dict[str, str]], list[list[Vote]]]:
+    """The example device's outcome labels: chart review of a sample of the sequestered test split, enriched for
+    infections (the first ``infections`` records with the outcome and the first ``others`` without, by record id), by two
+    raters and an adjudicator. The raters' judgement is simulated from the synthetic outcome (rater A misreads one chart in
+    40, rater B one in 25, deterministically); the adjudicator decides every disagreement, and decides for the outcome."""
     sys.path.insert(0, str(root / "examples" / "pji_risk"))
     from training import synthetic
 
     test = synthetic.generate_splits()["test"]
+    pairs = list(zip(test.record_ids, (int(o) for o in test.outcomes), strict=True))
+    sample = sorted([p for p in pairs if p[1]][:infections] + [p for p in pairs if not p[1]][:others])
     tasks, votes = [], []
-    for index, (record_id, outcome) in enumerate(zip(test.record_ids[:n], test.outcomes[:n], strict=True)):
-        truth = "infection" if int(outcome) else "no_infection"
-        other = "no_infection" if truth == "infection" else "infection"
+    for index, (record_id, outcome) in enumerate(sample):
+        truth = "infection" if outcome else "no_infection"
+        other = "no_infection" if outcome else "infection"
         a = other if index % 40 == 7 else truth
         b = other if index % 25 == 3 else truth
         tasks.append({"record_id": record_id, "summary": f"test record {record_id}: one-year follow-up chart"})

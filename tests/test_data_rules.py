@@ -43,7 +43,8 @@ def with_dvc(m: Mini, outputs: list[TrackedOutput] | None = None, run_digests: d
     for split in SPLITS:
         m.replace("requirements.md", f":split: {split}", f":split: {split}{provenance}")
     found = outputs if outputs is not None else [output(split) for split in SPLITS]
-    describes = {out.path: SPLITS[out.path.split("/")[1].removesuffix(".csv")] for out in found}
+    names = {out.path: out.path.split("/")[1].removesuffix(".csv") for out in found}
+    describes = {path: SPLITS[name] for path, name in names.items() if name in SPLITS}
     m.results = [*m.results, *dvc_needs(DvcRepoRecord(m.root, tuple(found)), ".", describes)]
 
 
@@ -156,3 +157,35 @@ def test_m14_labelled_dataset_needs_its_protocol(mini: Mini) -> None:
     with_labels(mini, labelling="\n:annotators_required: 2")
     texts = [t for t in data_findings(mini) if "M14" in t]
     assert any("DATA_TEST" in t and "states no labelling_protocol, protocol_version" in t for t in texts), texts
+
+
+def test_model_report_shows_the_data_lineage(mini: Mini) -> None:
+    """The report's data section: raw data -> dataset versions -> annotation -> run -> model version -> validation, each
+    step a link to its evidence, and the labels' agreement."""
+    from techfile.checks.engine import evaluate, find_release
+    from techfile.checks.run import load_declarations
+    from techfile.project import load_project
+    from techfile.readers.sources import read_corpus
+    from techfile.sphinxext.state import Evaluated
+    from techfile.sphinxext.views import VIEWS
+    from techfile.sphinxext.views.data import NeedRef, Table
+
+    with_dvc(mini, [replace(output("testing"), deps=(("data/raw.csv", "r" * 32),)), output("training"), output("validation"), TrackedOutput("data/raw.csv", "md5", "r" * 32, 10, 1, False, "data/raw.csv.dvc", "", sha256="f" * 64)])
+    mini.replace("requirements.md", ":split: testing", ":split: testing" + LABELLING)
+    mini.replace("statements.md", ":kind: development_plan", f":kind: development_plan\n{PLAN}")
+    users = read_users(LABELS / "cohen.users.json", "users.json")
+    mini.results = [*mini.results, annotation_need(read_export(LABELS / "cohen.json", "labels/cohen.json", None, users), "labels/cohen.json", "DATA_TEST", "2.1")]
+    mini.write_evidence()
+    project = load_project(mini.root)
+    declarations = load_declarations(project)
+    corpus = read_corpus(project, declarations.model)
+    state = Evaluated(project, declarations, corpus, evaluate(corpus, declarations.rules, declarations.matrix, release=find_release(corpus, None)))
+    tables = {block.title or "": block for block in VIEWS["ml-report"].build(state, {}) if isinstance(block, Table)}
+    lineage = next(table for title, table in tables.items() if title.startswith("Data lineage"))
+    steps = [row[0].parts[0].text for row in lineage.rows]  # type: ignore[union-attr]
+    assert steps == ["Raw data", "Dataset version (training)", "Dataset version (validation)", "Dataset version (testing)", "Annotation", "Run", "Model version", "Validation"], steps
+    linked = [part.need_id for row in lineage.rows for part in row[1].parts if isinstance(part, NeedRef)]
+    assert linked[:2] == ["DVC_DATA_RAW_CSV", "DVC_DATA_TRAINING_CSV"] and "ANNOT_TEST" in linked and "MLVER_X_1" in linked
+    assert any("logged by the run" in part.text for row in lineage.rows for part in row[3].parts if hasattr(part, "text"))  # type: ignore[union-attr]
+    annotations = tables["Annotation records"]
+    assert [part.text for part in annotations.rows[0][4].parts] == ["Cohen's kappa 0.4000"]  # type: ignore[union-attr]
