@@ -239,3 +239,11 @@ def test_m10_input_matching_no_dataset(project: Mini) -> None:
     with_real_digests(project, validation="e" * 64)
     texts = data_findings(project)
     assert any("M10" in t and f"the validation input sha256:{'e' * 64}" in t and "matches no dataset version DVC tracks" in t for t in texts), texts
+
+
+def test_yaml_bomb_in_a_dvc_file_is_refused(project: Mini, capsys: pytest.CaptureFixture[str]) -> None:
+    (project.root / "data" / "raw.csv.dvc").write_text('a: &a ["x","x"]\nb: &b [*a,*a]\nouts: *b\n')
+    assert techfile_dvc(project) == 2
+    err = capsys.readouterr().err
+    assert "data/raw.csv.dvc" in err and "anchors or aliases" in err
+    assert not (project.root / "needs" / "generated" / "dvc.json").exists()
