@@ -35,8 +35,35 @@ def pyproject(extra: str = "") -> str:
         sources = ["docs", "needs"]
         root_doc = "docs/index"
         release = "REL_1"
+        standards = ["clauses.toml"]
         """
     ) + extra
+
+
+CLAUSES = """\
+# A clause catalogue of the mini project's own (C01): one clause met by the
+# rules that cite it, one by a query, one by a statement that addresses it.
+[standard]
+key = "mini"
+name = "IEC 62304"
+title = "Mini catalogue"
+applies_by = "safety_class"
+
+[[clauses]]
+number = "5.2.1"
+title = "Requirements are derived"
+
+[[clauses]]
+number = "5.1.1"
+title = "A plan exists"
+queries = [{ exists = "statement", where = { kind = "development_plan" } }]
+
+[[clauses]]
+number = "9.9"
+title = "A declared clause"
+classes = ["B", "C"]
+"""
+
 
 
 INDEX = """\
@@ -59,6 +86,9 @@ NEEDS = {
 ```{statement} Plan
 :id: STMT_PLAN
 :kind: development_plan
+:addresses: IEC 62304 9.9
+
+Clause 9.9 is met by the plan's section on it.
 ```
 
 ```{statement} Level
@@ -87,6 +117,7 @@ NEEDS = {
 
 ```{swreq} Software requirement
 :id: SWR_001
+:status: approved
 :category: functional
 :derives_from: SYS_001
 :allocated_to: ITEM_UNIT
@@ -100,6 +131,7 @@ NEEDS = {
 :id: ITEM_SYS
 :level: system
 :safety_class: B
+:interfaces: Command line
 ```
 
 ```{item} Unit
@@ -227,6 +259,7 @@ class Mini:
         (root / "docs" / "index.md").write_text(INDEX)
         for name, text in NEEDS.items():
             (root / "needs" / name).write_text(text)
+        (root / "clauses.toml").write_text(CLAUSES)
         self.results: list[EvidenceNeed] = [result()]
         self.components: list[EvidenceNeed] = [component()]
         self.environments: list[EvidenceNeed] = [environment()]

@@ -63,6 +63,7 @@ def anomalies_for_failures(mini: Mini) -> None:
             ```{{anomaly}} Known failure {number}
             :id: ANOM_{number:03}
             :resolution: deferred
+            :criticality: minor
             :found_by: {need_id}
             :discovered: 2026-01-01
             :discovery: Unit test run.

@@ -74,7 +74,8 @@ def test_add_fields_declares_a_field_on_an_existing_type(mini: Mini) -> None:
     layered(mini, need_model=PROBABILITY_BASIS)
     model = load_need_model(mini.root / "schemas" / "need_model.toml")
     hazard, base = model.types["hazard"], MODEL.types["hazard"]
-    assert hazard.fields == (*base.fields, "probability_basis")
+    declared = [name for name in hazard.fields if name != "reviewed"]  # every authored type also carries the review stamps
+    assert declared == [*(name for name in base.fields if name != "reviewed"), "probability_basis"] and "reviewed" in hazard.fields
     assert (hazard.color, hazard.title, hazard.prefix, hazard.required) == ("#FF0000", base.title, base.prefix, base.required)
     assert "probability_basis" not in model.types["risk_control"].fields
     needs_types = {t["directive"]: t for t in model.sphinx_needs_config()["needs_types"]}
@@ -205,7 +206,8 @@ def test_disabled_rule_is_kept_with_its_reason_and_reports_nothing(mini: Mini, c
     rules = load_rules(mini.root / "schemas" / "trace_rules.toml", MODEL)
     assert (rules["R30"].status, rules["R30"].reason) == (RuleStatus.DISABLED, "The plan is a QMS document, SOP-12")
     status, report = check_report(mini, capsys)
-    assert (status, report["findings"]) == (0, [])
+    # disabling R30 does not write the plan: the clause's own query still asks for one (C01)
+    assert (status, [(f["rule"], f["clauses"]) for f in report["findings"]]) == (1, [("C01", ["IEC 62304 5.1.1"])])
     r30 = next(rule for rule in report["rules"] if rule["id"] == "R30")
     assert (r30["status"], r30["reason"]) == ("disabled", "The plan is a QMS document, SOP-12")
 
@@ -273,7 +275,8 @@ def test_project_rule_in_roles_resolves_to_the_projects_names(mini: Mini) -> Non
     mini.replace("requirements.md", ":derives_from: SYS_001\n:allocated_to:", ":refines: SYS_001\n:method: test\n:allocated_to:")
     assert not found(mini)
     mini.replace("requirements.md", ":method: test\n", "")
-    assert found(mini) == {("P01", "SWR_001")}
+    # P01 cites a clause the mini's catalogue lists (C01): a project rule's gap is its clause's too
+    assert found(mini) == {("P01", "SWR_001"), ("C01", None)}
 
 
 # ---------------------------------------------------------------- errors

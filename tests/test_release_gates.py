@@ -345,7 +345,7 @@ def test_environment_refuses_a_bad_image_in_pyproject_at_its_line(project: Path,
     (project / "pyproject.toml").write_text(pyproject('\n[[tool.techfile.environment]]\noutput = "needs/generated/environment.json"\nimage = "python:3.12"\n'))
     assert run(project) == 2
     error = capsys.readouterr().err
-    assert "pyproject.toml:8:" in error and "tool.techfile.environment[0].image" in error and "fix:" in error.lower(), error
+    assert "pyproject.toml:9:" in error and "tool.techfile.environment[0].image" in error and "fix:" in error.lower(), error
 
 
 def test_environment_refuses_a_missing_lock_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -354,7 +354,7 @@ def test_environment_refuses_a_missing_lock_file(project: Path, capsys: pytest.C
     assert "poetry.lock" in error and "does not exist" in error, error
     (project / "pyproject.toml").write_text(pyproject('\n[[tool.techfile.environment]]\noutput = "needs/generated/environment.json"\nlocks = ["uv.lock"]\n'))
     assert run(project) == 2
-    assert "pyproject.toml:8:" in capsys.readouterr().err
+    assert "pyproject.toml:9:" in capsys.readouterr().err
 
 
 def test_environment_writes_atomically_and_reads_every_job_first(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

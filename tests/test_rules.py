@@ -182,6 +182,48 @@ def _edited_evidence(m: Mini) -> None:
     m.results = [result(), *edited]
 
 
+def _requirement_not_reviewed(m: Mini) -> None:
+    m.replace("requirements.md", ":status: approved", ":status: draft")
+
+
+def _no_interfaces(m: Mini) -> None:
+    m.replace("architecture.md", ":interfaces: Command line\n", "")
+
+
+def _no_integration_test(m: Mini) -> None:
+    m.append("architecture.md", """
+        ```{item} Second unit
+        :id: ITEM_SECOND
+        :level: unit
+        :part_of: ITEM_SYS
+        ```
+        """)
+
+
+def _problem_not_investigated(m: Mini) -> None:
+    m.append("release.md", """
+        ```{anomaly} Known problem
+        :id: ANOM_001
+        :resolution: fixed
+        :criticality: minor
+        :safety_impact: None.
+        :affects: ITEM_UNIT
+        ```
+        """)
+
+
+def _suspect_link(m: Mini) -> None:
+    from techfile.cli import main
+
+    m.write_evidence()
+    assert main(["review", "--project", str(m.root), "--all"]) == 0
+    m.replace("requirements.md", ":category: functional", ":category: performance")
+
+
+def _clause_not_addressed(m: Mini) -> None:
+    m.replace("statements.md", ":addresses: IEC 62304 9.9\n", "")
+
+
 # rule -> (mutation, need the finding is about (None: project level), text in the message)
 FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "N01": (_bad_id, "UN_1", "does not match"),
@@ -216,6 +258,12 @@ FIRING: dict[str, tuple[Mutation, str | None, str]] = {
     "R23": (_unit_unverified, "ITEM_UNIT", "no unit-level test"),
     "R25": (_undisclosed_anomaly, "ANOM_001", "not disclosed by the release REL_1"),
     "R30": (_no_plan, None, "development_plan"),
+    "R03": (_requirement_not_reviewed, "SWR_001", "has status draft"),
+    "R22": (_no_interfaces, "ITEM_SYS", "states no interfaces"),
+    "R24": (_no_integration_test, None, "no integration-level test specification"),
+    "R29": (_problem_not_investigated, "ANOM_001", "states no root_cause"),
+    "L01": (_suspect_link, "TEST_001", "links to SWR_001, which changed since the link was reviewed"),
+    "C01": (_clause_not_addressed, None, "IEC 62304 9.9 (A declared clause) is gap: has no evidence"),
 }
 FIRING.update(RELEASE_GATES)  # R16, R26-R28, R31: their cases are in test_release_gates.py
 FIRING.update(APPROVALS)  # D01: its cases are in test_approvals.py
@@ -247,10 +295,25 @@ def test_rule_fires(mini: Mini, rule_id: str) -> None:
     assert any(f.need_id == need_id and text in f.message for f in own), [f.text() for f in own]
     finding = next(f for f in own if f.need_id == need_id)
     assert finding.open and finding.fails
-    assert f"techfile.{rule_id}: " in finding.text() and finding.rule.clause_text in finding.text()
+    assert f"techfile.{rule_id}: " in finding.text() and "; ".join(finding.clauses) in finding.text()
 
 
 # ------------------------------------------------- quiet for the right reason
+
+
+def test_r03_requires_a_current_approval_of_the_requirements_once_approvals_are_recorded(mini: Mini) -> None:
+    from techfile.cli import main
+
+    def r03() -> list[str]:
+        return [f.message for f in mini.findings() if f.rule.id == "R03"]
+
+    approve = ["approve", "--project", str(mini.root), "--by", "Jane Roe", "--role", "QM", "--date", "2026-12-01"]
+    assert main([*approve[:1], "docs/index", *approve[1:]]) == 0
+    assert r03() == ["is written in needs/requirements.md, which no current approval of a document covers: have the document that holds it reviewed and signed (techfile approve)"]
+    assert main([*approve[:1], "needs/requirements", *approve[1:], "--meaning", "review"]) == 0
+    assert r03() == []
+    mini.replace("requirements.md", ":category: functional", ":category: performance")
+    assert len(r03()) == 1  # edited after its review
 
 
 def test_r04_quiet_for_justified_inspection(mini: Mini) -> None:

@@ -296,7 +296,7 @@ def test_view_options_are_checked_like_docutils_choices() -> None:
         VIEWS["risk-matrix"].options["stage"]("final")
     assert set(VIEWS) == {
         "gaps", "coverage", "rules", "trace-matrix", "item-coverage", "soup-coverage", "risk-matrix", "risk-levels", "risk-register",
-        "verification", "test-verdicts", "test-records", "safety-classes", "needs", "ml-report",
+        "verification", "test-verdicts", "test-records", "safety-classes", "needs", "ml-report", "clause-coverage",
         "soup-tree",  # SOUP and SBOM evidence
     }
 

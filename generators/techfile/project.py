@@ -37,6 +37,17 @@ def _folders(values: tuple[str, ...]) -> str | None:
     return next((f"{v!r} {problem}" for v in values if (problem := _relative_path(v))), None)
 
 
+def _standards(value: tuple[str, ...]) -> str | None:
+    from techfile.clauses.catalogue import SHIPPED
+
+    unknown = [key for key in value if key not in SHIPPED and not key.endswith(".toml")]
+    if unknown:
+        return f"{', '.join(map(repr, unknown))} is not a catalogue techfile ships ({', '.join(SHIPPED)}) nor a .toml file"
+    if len(set(value)) != len(value):
+        return "names a standard twice"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The keys of ``[tool.techfile]``."""
@@ -53,6 +64,13 @@ class Settings:
     release: str | None = setting(None, help="ID of the release under evaluation; without it, the only release need. Must exist.")
     catalogue_doc: str = setting("docs/rules", help="Document holding the `{techfile-rules}` catalogue, where every finding links to.", check=_relative_path, fix='write its path relative to the project root, without suffix: catalogue_doc = "docs/rules"')
     catalogue_url: str | None = setting(None, help="The catalogue page as a reader of `techfile check` output opens it.", shown_default='"_build/html/<catalogue_doc>.html"')
+    standards: tuple[str, ...] = setting(
+        ("iec-62304", "iso-14971"),
+        help="The standards and guidance the technical file claims, whose clause coverage rule C01 checks: shipped catalogues "
+        '`"iec-62304"`, `"iso-14971"`, `"iec-82304-1"`, `"fda-2023"`, `"eu-mdr"`, or a catalogue file of the project (`.toml`).',
+        check=_standards,
+        fix='list catalogue keys: standards = ["iec-62304", "iso-14971", "fda-2023"]',
+    )
     extra: dict[str, Any] = field(default_factory=dict)
     """The evidence kinds' own tables, validated by each kind."""
 

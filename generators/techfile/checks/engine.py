@@ -39,6 +39,8 @@ class Context:
     """The project root, which the paths of needs and of evidence files are relative to."""
     dicts: NeedDicts = field(init=False)
     findings: list[Finding] = field(default_factory=list)
+    outcomes: dict[str, RuleOutcome] = field(default_factory=dict)
+    """What each rule run so far found (a check run ``after_findings`` reads them all)."""
     _memo: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,11 +113,11 @@ def _finding(rule: TraceRule, ctx: Context, gap: Gap, checked: Need | None) -> F
     need = gap.need or checked
     if need is None:
         path, line = gap.location or ctx.project_location
-        return Finding(rule, path, line, None, None, None, gap.message)
+        return Finding(rule, path, line, None, None, None, gap.message, own_clauses=gap.clauses)
     safety_class = ctx.corpus.safety_class(need)
     if safety_class not in rule.classes:
         return None
-    return Finding(rule, need.path, need.line, need.id, need.type, safety_class, gap.message)
+    return Finding(rule, need.path, need.line, need.id, need.type, safety_class, gap.message, own_clauses=gap.clauses)
 
 
 def _run(rule: TraceRule, ctx: Context, checks: dict[str, Check]) -> tuple[list[Finding], tuple[str, ...] | None]:
@@ -165,7 +167,7 @@ def evaluate(
     accepted = _waivers(ctx)
     applicable = [rule for rule in rules.values() if rule.applicable]
     late = [rule for rule in applicable if rule.check and CHECKS[rule.check].after_findings]
-    outcomes: dict[str, RuleOutcome] = {}
+    outcomes = ctx.outcomes
     for rule in [rule for rule in applicable if rule not in late] + late:
         found, checked = _run(rule, ctx, CHECKS)
         for finding in found:

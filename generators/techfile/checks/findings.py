@@ -19,6 +19,8 @@ class Gap:
     """The need the gap is about, when not the need being checked."""
     location: tuple[str, int] | None = None
     """Where the gap is, when it is about no need."""
+    clauses: tuple[str, ...] = ()
+    """The clauses this gap is about, when narrower than its rule's (C01 names one clause)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,12 @@ class Finding:
     message: str
     accepted_by: str | None = None
     """ID of the waiver that accepts this gap, if any."""
+    own_clauses: tuple[str, ...] = ()
+    """The clauses of this finding, when narrower than its rule's."""
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        return self.own_clauses or self.rule.clauses
 
     @property
     def open(self) -> bool:
@@ -48,7 +56,7 @@ class Finding:
     def subject_message(self) -> str:
         """``SWR_012: what is missing (clauses)``."""
         subject = f"{self.need_id}: " if self.need_id else ""
-        return f"{subject}{self.message} ({self.rule.clause_text})"
+        return f"{subject}{self.message} ({'; '.join(self.clauses)})"
 
     def text(self) -> str:
         """``file:line: techfile.R04: SWR_012: what is missing (clauses)``."""
@@ -63,7 +71,7 @@ class Finding:
             "rule": self.rule.id,
             "name": self.rule.name,
             "severity": self.rule.severity,
-            "clauses": list(self.rule.clauses),
+            "clauses": list(self.clauses),
             "path": self.path,
             "line": self.line,
             "need": self.need_id,

@@ -28,7 +28,21 @@ def load_declarations(project: Project) -> Declarations:
     model = load_need_model(project.declaration("need_model"))
     rules_file = project.declaration("trace_rules")
     rules = load_rules(rules_file, model)
+    _claimed_catalogues(project)
     return Declarations(model, rules, load_risk_matrix(project.declaration("risk_matrix")), load_reserved(rules_file, rules))
+
+
+def _claimed_catalogues(project: Project) -> None:
+    """Read the clause catalogues ``[tool.techfile] standards`` claims, so a broken one is bad input before any rule runs."""
+    from techfile.clauses.catalogue import catalogue
+
+    for reference in project.settings.standards:
+        try:
+            catalogue(reference, project.root)
+        except TechfileError as error:
+            if error.path is not None:
+                raise
+            raise project.where("standards").error(f"the catalogue {reference!r} cannot be read: {error.message}", fix=error.fix) from None
 
 
 def check_corpus(project: Project, declarations: Declarations, corpus: Corpus) -> Evaluation:

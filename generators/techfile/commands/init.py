@@ -61,6 +61,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--safety-class", choices=("A", "B", "C"), default="C", help="IEC 62304 class of the software system (default: C, as for unclassified software, 4.3 a)")
     parser.add_argument("--documentation-level", choices=tuple(LEVEL_TITLES), default="enhanced", help="FDA documentation level (default: enhanced)")
     parser.add_argument("--project-name", help="name of the device (default: the folder's name)")
+    parser.add_argument("--ci", choices=tuple(CI_TEMPLATES), help="also write a CI pipeline that builds and checks the technical file on every pull request (github: .github/workflows/techfile.yml; gitlab: .gitlab-ci.yml)")
     parser.set_defaults(handler=run)
 
 
@@ -160,6 +161,15 @@ def _risk_matrix() -> str:
     )
 
 
+CI_TEMPLATES = {"github": ("github.yml", ".github/workflows/techfile.yml"), "gitlab": ("gitlab.yml", ".gitlab-ci.yml")}
+"""``--ci`` choice -> (template in ``data/ci``, where it is written)."""
+
+
+def ci_pipeline(root: Path, kind: str) -> Action:
+    template, target = CI_TEMPLATES[kind]
+    return _write_new(root, target, resources.data("ci", template).read_text(encoding="utf-8"))
+
+
 def scaffold(root: Path, *, safety_class: str, documentation_level: str, project: str) -> list[Action]:
     """Write the technical file's starting files into ``root``; what was done to each."""
     if not root.is_dir():
@@ -190,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
     root = args.dir.resolve()
     project = args.project_name or root.name
     actions = scaffold(root, safety_class=args.safety_class, documentation_level=args.documentation_level, project=project)
+    if args.ci:
+        actions.append(ci_pipeline(root, args.ci))
     print(f"techfile init: {root} (software safety class {args.safety_class}, FDA documentation level {args.documentation_level})")
     for action in actions:
         print(action.line())

@@ -78,6 +78,10 @@ def humanise(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+REVIEWED = "reviewed"
+"""The field holding a need's link review stamps (``TARGET@fingerprint, ...``): see :mod:`techfile.fingerprints`."""
+
+
 @dataclass(frozen=True)
 class LinkType:
     name: str
@@ -360,7 +364,8 @@ class NeedModel:
             description=spec.get("description", ""),
             generated=spec.get("generated", False),
             required=tuple(spec.get("required", ())),
-            fields=tuple(spec.get("fields", ())),
+            # every authored type carries the review stamps of its links (techfile review) when the model declares the field
+            fields=tuple(spec.get("fields", ())) + ((REVIEWED,) if REVIEWED in self.fields and not spec.get("generated", False) and REVIEWED not in spec.get("fields", ()) else ()),
             links=tuple(link for link, spec_ in self.links.items() if name in spec_.sources),
             narrow=spec.get("narrow", {}),
         )

@@ -33,7 +33,7 @@ class Role(Enum):
         member.fields = fields
         return member
 
-    STATEMENT = ("statement", "A controlled statement: intended use, development plan, documentation level.", ("kind", "documentation_level", "labelling_roles"))
+    STATEMENT = ("statement", "A controlled statement: intended use, development plan, documentation level, a plan section addressing clauses.", ("kind", "documentation_level", "addresses", "labelling_roles"))
     USER_NEED = ("user_need", "What the intended user needs; the source of system requirements.")
     SYSTEM_REQUIREMENT = ("system_requirement", "A requirement on the medical device system (IEC 62304 5.2.1).", ("allocation",))
     SOFTWARE_REQUIREMENT = ("software_requirement", "A software requirement of the SRS (IEC 62304 5.2).", ("category", "verification_method", "verification_rationale"))

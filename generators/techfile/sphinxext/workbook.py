@@ -102,6 +102,7 @@ class SheetSpec:
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("gaps", (), ("Gaps by rule",), ("Open and accepted gaps per applicable rule",)),
     SheetSpec("coverage", (), ("Coverage",), ("Coverage figures of the rules that declare one",)),
+    SheetSpec("clause-coverage", (), ("Clause coverage",), ("Clause coverage of a claimed standard per scope", "Each clause of that standard with its status and evidence")),
     SheetSpec("trace-matrix", (("kind", "requirements"),), ("Requirements trace",), ("User need → system requirement → software requirement → test → result",)),
     SheetSpec("trace-matrix", (("kind", "risk"),), ("Risk trace",), ("Hazardous situation → risk control → software requirement → test → result",)),
     SheetSpec("risk-matrix", (("stage", "initial"),), ("Risk matrix (initial)",), ("Severity × probability before risk control, the hazards in each cell",)),
@@ -319,7 +320,7 @@ def gap_sheet(state: Evaluated) -> Sheet:
             (
                 Cell((RuleRef(rule.id, rule.anchor),)),
                 Cell((Text(rule.title),)),
-                Cell((Text(rule.clause_text),)),
+                Cell((Text("; ".join(finding.clauses)),)),
                 Cell((Text(rule.severity),), (NOT_AN_OUTCOME,)),  # "error" here is the rule's severity: the status says what it came to
                 Cell((NeedRef(finding.need_id),)) if finding.need_id else Cell(),
                 Cell((Text(finding.message),)),

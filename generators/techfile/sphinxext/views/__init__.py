@@ -76,3 +76,8 @@ __all__ = ["VIEWS", "Build", "Check", "ViewSpec", "choice", "text"]
 from techfile.sphinxext.views import soup_tree  # noqa: E402
 
 VIEWS["soup-tree"] = ViewSpec(soup_tree.soup_tree)
+
+# Clause coverage of the claimed standards (rule C01).
+from techfile.sphinxext.views import clauses  # noqa: E402
+
+VIEWS["clause-coverage"] = ViewSpec(clauses.clause_coverage, {"standard": text})
