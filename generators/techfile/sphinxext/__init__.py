@@ -17,7 +17,8 @@ List it in conf.py (``extensions = ["myst_parser", "sphinx_needs",
   ``{techfile-risk-register}``, ``{techfile-verification}``, ``{techfile-test-verdicts}``,
   ``{techfile-test-records}``, ``{techfile-safety-classes}``, ``{techfile-needs}``)
   from that one evaluation, per builder, puts each verdict under its need's
-  card, and marks their pages for rebuild every time;
+  card, and writes again every page whose computed parts changed
+  (:mod:`~techfile.sphinxext.freshness`), and no other;
 * ends every controlled document with its revision history from git (:mod:`~techfile.sphinxext.history`);
 * writes ``techfile-findings.json`` (``findings.schema.json``) next to the
   output for CI and tools.
@@ -36,7 +37,7 @@ from sphinx.util import logging
 
 from techfile import __version__
 from techfile.errors import TechfileError
-from techfile.sphinxext import control, directives, history, signatures, workbook
+from techfile.sphinxext import control, directives, freshness, history, signatures, workbook
 from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
 from techfile.sphinxext.parity import compare, refine_locations
@@ -47,12 +48,12 @@ FINDINGS_FILE = "techfile-findings.json"
 
 
 def evaluate(app: Sphinx, builder: Any = None) -> None:
-    """Evaluate every rule on sphinx-needs' resolved needs and report the gaps."""
+    """Evaluate every rule on sphinx-needs' resolved needs and report the gaps (once a build)."""
     from techfile.checks.run import check_corpus
     from techfile.sphinxext.collect import corpus_from_sphinx
 
     state = build_state(app)
-    if state.project is None or state.declarations is None:
+    if state.project is None or state.declarations is None or state.evaluation is not None:
         return
     compare_sources(app, state.project)
     check_catalogue(app, state.project)
@@ -89,7 +90,11 @@ def fill_views(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if state is None or renderer is None:
             node.replace_self([nodes.warning("", nodes.paragraph(text="The traceability rules were not evaluated: see the errors of the build."))])
             continue
-        node.replace_self(renderer.blocks(VIEWS[node["kind"]].build(state, node["options"])))
+        from techfile.sphinxext.freshness import view_blocks
+
+        index = node.get("index")
+        blocks = view_blocks(app, state, docname, index, node["kind"], node["options"]) if index is not None else VIEWS[node["kind"]].build(state, node["options"])
+        node.replace_self(renderer.blocks(blocks))
 
 
 def write_findings(app: Sphinx, exception: Exception | None) -> None:
@@ -114,11 +119,6 @@ def write_root_index(app: Sphinx, exception: Exception | None) -> None:
         f'<body><p><a href="{target}">{app.config.project}</a></p></body></html>\n',
         encoding="utf-8",
     )
-
-
-def always_rebuild_views(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
-    """Pages with computed views depend on every need: rebuild them each time."""
-    return sorted(doc for doc in EnvData(env).view_docs if doc in env.found_docs and doc not in removed)
 
 
 def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -146,7 +146,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", fill_views)
     app.connect("build-finished", write_findings)
     app.connect("build-finished", write_root_index)
-    app.connect("env-get-outdated", always_rebuild_views)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     directives.setup(app)
@@ -154,4 +153,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     signatures.setup(app)
     history.setup(app)
     workbook.setup(app)
+    freshness.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

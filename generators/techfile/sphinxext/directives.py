@@ -32,7 +32,9 @@ def _place_view(directive: SphinxDirective, kind: str, options: dict[str, Any]) 
     data = EnvData(directive.env)
     data.view_docs.add(directive.env.docname)
     data.view_kinds.setdefault(directive.env.docname, set()).add(kind)
-    node = techfile_view(kind=kind, options=options)
+    specs = data.view_specs.setdefault(directive.env.docname, [])
+    node = techfile_view(kind=kind, options=options, index=len(specs))
+    specs.append((kind, tuple(sorted((str(k), str(v)) for k, v in options.items()))))
     directive.set_source_info(node)
     return node
 

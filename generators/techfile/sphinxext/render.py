@@ -324,8 +324,8 @@ def add_card_summaries(app: Sphinx, doctree: nodes.document, docname: str) -> No
     """``doctree-resolved``, after sphinx-needs has rendered its cards: under each need's card on this
     page, what :func:`~techfile.sphinxext.views.cards.card_summary` says (a verdict, the verification)."""
     from techfile.sphinxext.configure import catalogue_docname
+    from techfile.sphinxext.freshness import card_blocks
     from techfile.sphinxext.state import evaluated
-    from techfile.sphinxext.views.cards import card_summary
 
     state = evaluated(app)
     if state is None:
@@ -341,7 +341,7 @@ def add_card_summaries(app: Sphinx, doctree: nodes.document, docname: str) -> No
         item = needs.get(need_id)
         if item is None or item["docname"] != docname:
             continue
-        blocks = card_summary(state, need_id)
+        blocks = card_blocks(app, state, need_id)
         if not blocks:
             continue
         renderer = renderer or Renderer(app, docname, catalogue_docname(app, state.project))

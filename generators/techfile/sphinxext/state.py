@@ -14,7 +14,7 @@ Two kinds of data, kept where Sphinx expects them:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -53,6 +53,12 @@ class BuildState:
     evaluation: Evaluation | None = None
     pending: list[Message] = field(default_factory=list)
     """Messages of ``config-inited``, logged at ``builder-inited``."""
+    views: dict[tuple[str, int], Any] = field(default_factory=dict)
+    """(document, index of the view on it) -> the view's blocks, computed once a build (:mod:`~techfile.sphinxext.freshness`)."""
+    cards: dict[str, Any] = field(default_factory=dict)
+    """Need ID -> the blocks under its card, computed once a build."""
+    signatures: dict[str, str] | None = None
+    """Document -> what its computed parts show in this build, written next to the output once it is written."""
 
 
 def build_state(app: Sphinx) -> BuildState:
@@ -106,6 +112,12 @@ class _EnvStore:
     evidence: dict[str, list[EvidencePlace]] = field(default_factory=dict)
     view_kinds: dict[str, set[str]] = field(default_factory=dict)
     """Per document, the names of the views it shows (where a link to a verdict row goes)."""
+    view_specs: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = field(default_factory=dict)
+    """Per document, its views in order: (name, options)."""
+    need_refs: dict[str, set[str]] = field(default_factory=dict)
+    """Per document, the needs its ``{need}`` references name (their titles are shown)."""
+    filter_docs: set[str] = field(default_factory=set)
+    """Documents with sphinx-needs' computed directives (needtable, needflow, needpie, ...): they show any need."""
 
 
 class EnvData:
@@ -134,15 +146,36 @@ class EnvData:
         """The document that shows the view ``kind`` (the first by name when several do)."""
         return min((doc for doc, kinds in self._store.view_kinds.items() if kind in kinds), default=None)
 
+    @property
+    def view_specs(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
+        store = self._store.__dict__.setdefault("view_specs", {})  # an environment pickled by an older techfile lacks it
+        return store  # type: ignore[no-any-return]
+
+    @property
+    def need_refs(self) -> dict[str, set[str]]:
+        return self._store.__dict__.setdefault("need_refs", {})  # type: ignore[no-any-return]
+
+    @property
+    def filter_docs(self) -> set[str]:
+        return self._store.__dict__.setdefault("filter_docs", set())  # type: ignore[no-any-return]
+
     def purge(self, docname: str) -> None:
         self._store.view_docs.discard(docname)
         self._store.evidence.pop(docname, None)
         self._store.view_kinds.pop(docname, None)
+        self.view_specs.pop(docname, None)
+        self.need_refs.pop(docname, None)
+        self.filter_docs.discard(docname)
 
     def merge(self, docnames: set[str], other: EnvData) -> None:
         self._store.view_docs |= other.view_docs & docnames
+        self.filter_docs.update(other.filter_docs & docnames)
         for docname in docnames:
             if docname in other.evidence:
                 self._store.evidence[docname] = other.evidence[docname]
             if docname in other.view_kinds:
                 self._store.view_kinds[docname] = other.view_kinds[docname]
+            if docname in other.view_specs:
+                self.view_specs[docname] = other.view_specs[docname]
+            if docname in other.need_refs:
+                self.need_refs[docname] = other.need_refs[docname]
