@@ -16,7 +16,7 @@ SPHINXOPTS ?= -W --keep-going
 PDF      := _build/pdf
 
 .PHONY: techfile setup system evidence junit html pdf check lint test serve clean lock
-.PHONY: mlflow
+.PHONY: mlflow data
 
 techfile: setup evidence html pdf check ## the whole technical file, checked: _build/html (with the workbook), _build/pdf
 
@@ -45,7 +45,7 @@ system:
 $(VENV)/.installed: pyproject.toml $(EXAMPLE)/pyproject.toml $(EXAMPLE)/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf,mlflow]' -e $(EXAMPLE)
+	$(PY) -m pip install -q -r $(EXAMPLE)/requirements.txt -e '.[test,serve,pdf,mlflow,data]' -e $(EXAMPLE)
 	touch $@
 
 # The example device's own test run, one JUnit report per test level. A failing
@@ -58,6 +58,7 @@ evidence: setup
 	  rc=$$?; if [ $$rc -gt 1 ]; then echo "example $$level tests could not run (pytest exit $$rc)"; exit $$rc; fi; \
 	done
 	$(MAKE) --no-print-directory junit
+	$(MAKE) --no-print-directory data
 	$(MAKE) --no-print-directory mlflow
 	$(TECHFILE) soup
 	$(TECHFILE) environment
@@ -72,6 +73,14 @@ mlflow: setup ## training run -> _build/evidence/mlflow/mlflow.db -> needs/gener
 	@rm -rf $(MLFLOW) && mkdir -p $(MLFLOW)
 	cd $(EXAMPLE) && ../../$(PY) training/train.py --mlflow-uri sqlite:///$(abspath $(MLFLOW))/mlflow.db
 	$(TECHFILE) mlflow
+
+# The example's data provenance: its DVC pipeline (examples/pji_risk/dvc.yaml) reproduces the
+# synthetic cohort and its splits as dvc.lock locks them, then the locked datasets and the chart
+# review of the test labels (a Label Studio export, two raters and an adjudicator) become evidence.
+data: setup ## DVC pipeline -> needs/generated/dvc.json; Label Studio export -> needs/generated/annotations.json ([[tool.techfile.dvc]], [[tool.techfile.annotations]])
+	cd $(EXAMPLE) && PATH=$(abspath $(VENV))/bin:$$PATH $(abspath $(VENV))/bin/dvc repro -q
+	$(TECHFILE) dvc
+	$(TECHFILE) annotations
 
 html: setup ## the HTML technical file and its Excel workbook (rules evaluated, warnings are errors)
 	$(SPHINX) -b html $(SPHINXOPTS) . _build/html

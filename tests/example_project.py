@@ -4,6 +4,7 @@ the HTML build. Shared by every slow test that reads the built example."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from sphinxbuild import Build, sphinx_build
 from techfile import provenance
 
 COPIED = ("conf.py", "pyproject.toml", "docs", "needs", "schemas", "examples")
-IGNORED = shutil.ignore_patterns("generated", "_build", "__pycache__", ".pytest_cache", "*.egg-info")
+IGNORED = shutil.ignore_patterns("generated", "_build", "__pycache__", ".pytest_cache", "*.egg-info", "cache")
 # Where the tests that look keep what they saw (screenshots, page images), for CI to keep.
 ARTEFACTS = REPO / "_build" / "test-artefacts"
 
@@ -35,9 +36,19 @@ def make_evidence(root: Path) -> None:
         assert done.returncode == 0, done.stdout[-3000:]
     done = techfile(root, "junit")
     assert done.returncode == 0, done.stderr
+    make_data_evidence(root)
     make_mlflow_evidence(root)
     assert (done := techfile(root, "soup")).returncode == 0, done.stderr
     assert (done := techfile(root, "environment", "--commit", provenance.commit(REPO))).returncode == 0, done.stderr
+
+
+def make_data_evidence(root: Path) -> None:
+    """What `make data` does: the example's DVC pipeline reproduced, then `techfile dvc` and `techfile annotations`."""
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run([str(bin_dir / "dvc"), "repro", "-q"], cwd=root / "examples" / "pji_risk", capture_output=True, text=True, check=False, env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (done := techfile(root, "dvc")).returncode == 0, done.stderr
+    assert (done := techfile(root, "annotations")).returncode == 0, done.stderr
 
 
 def make_mlflow_evidence(root: Path) -> None:

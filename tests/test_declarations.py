@@ -53,7 +53,7 @@ def test_sphinx_needs_config_declares_links_on_their_source_types() -> None:
 @pytest.mark.parametrize(
     ("name", "old", "new", "message", "needle"),
     [
-        ("need_model.toml", 'fields = ["kind", "documentation_level", "addresses"]', 'fields = ["kind", "colour"]', "unknown field 'colour'", 'fields = ["kind", "colour"]'),
+        ("need_model.toml", 'fields = ["kind", "documentation_level", "addresses", "labelling_roles"]', 'fields = ["kind", "colour"]', "unknown field 'colour'", 'fields = ["kind", "colour"]'),
         ("need_model.toml", 'to = ["dataset"]', 'to = ["datasets"]', "unknown need type 'datasets'", "[links.trained_on]"),
         ("need_model.toml", 'color = "#BFD8D2"', 'color = "teal"', r"types/swreq/color: 'teal' does not match", 'color = "teal"'),
         ("need_model.toml", "[types.swreq]", "[types._swreq]", r"'_swreq' does not match", "[types._swreq]"),

@@ -64,7 +64,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     # with the extra a team that records its models installs: `techfile mlflow` reads the example's training store
-    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{wheel}[mlflow]"], capture_output=True, text=True, check=False)
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{wheel}[mlflow,data]"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return Installed(wheel, venv)
 
@@ -147,7 +147,16 @@ def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed
         cwd=REPO / "examples" / "pji_risk", capture_output=True, text=True, check=False,
     )
     assert training.returncode == 0, training.stderr[-3000:]
-    for kind in ("mlflow", "soup"):
+    # the example's DVC pipeline reproduced with the example's environment, its repository and labels copied beside
+    # (not its cache: the locked content is read from the workspace), read by the installed techfile dvc and annotations
+    example = REPO / "examples" / "pji_risk"
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run([str(bin_dir / "dvc"), "repro", "-q"], cwd=example, capture_output=True, text=True, check=False, env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name in (".dvc", "dvc.yaml", "dvc.lock", "data", "labels"):
+        source = example / name
+        (shutil.copytree(source, root / "examples" / "pji_risk" / name, ignore=shutil.ignore_patterns("cache", "tmp")) if source.is_dir() else shutil.copy(source, root / "examples" / "pji_risk" / name))
+    for kind in ("dvc", "annotations", "mlflow", "soup"):
         done = installed.run(installed.bin("techfile"), kind, cwd=root)
         assert done.returncode == 0, done.stdout + done.stderr
     # the build environment of the release (R26); the copy is no git checkout, so the commit is the repository's

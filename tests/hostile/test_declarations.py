@@ -401,6 +401,7 @@ def test_every_check_that_reads_params_declares_them() -> None:
         "item_interfaces": {"levels"},
         "problem_resolved": {"fields"},
         "link_reviewed": {"unreviewed"},  # suspect links (test_review.py)
+        "dataset_provenance": {"fields", "labelled_fields", "enhanced_fields"},  # data provenance (test_data_rules.py)
     }
     for name, keys in given_params.items():
         assert keys <= set(CHECKS[name].params)

@@ -33,7 +33,7 @@ class Role(Enum):
         member.fields = fields
         return member
 
-    STATEMENT = ("statement", "A controlled statement: intended use, development plan, documentation level, a plan section addressing clauses.", ("kind", "documentation_level", "addresses"))
+    STATEMENT = ("statement", "A controlled statement: intended use, development plan, documentation level, a plan section addressing clauses.", ("kind", "documentation_level", "addresses", "labelling_roles"))
     USER_NEED = ("user_need", "What the intended user needs; the source of system requirements.")
     SYSTEM_REQUIREMENT = ("system_requirement", "A requirement on the medical device system (IEC 62304 5.2.1).", ("allocation",))
     SOFTWARE_REQUIREMENT = ("software_requirement", "A software requirement of the SRS (IEC 62304 5.2).", ("category", "verification_method", "verification_rationale"))
@@ -84,7 +84,11 @@ class Role(Enum):
         ("version", "commit", "archive_tag", "archive_sha256", "risk_management_report", "changes_assessed"),
     )
     ML_MODEL = ("ml_model", "A machine-learning model version embedded in a software item.")
-    DATASET = ("dataset", "A dataset a model was trained, tuned or tested on.")
+    DATASET = (
+        "dataset",
+        "A dataset a model was trained, tuned or tested on.",
+        ("split", "digest", "records", "data_source", "source_systems", "collection_period", "consent_basis", "deidentification", "inclusion_criteria", "exclusion_criteria", "labelling_protocol", "protocol_version", "annotators_required", "agreement_required", "split_by"),
+    )
     ML_MODEL_VERSION = (
         "ml_model_version",
         "A registered model version as the MLflow model registry records it (generated evidence).",
@@ -94,6 +98,17 @@ class Role(Enum):
         "ml_run",
         "An MLflow run of a model's experiment, failed and killed ones included (generated evidence).",
         ("run_id", "run_name", "run_status", "run_part", "experiment", "start_time", "end_time", "git_commit", "git_repo", "params", "metrics", "datasets", "training_digest", "validation_digest", "testing_digest", "artifacts", "run_tags"),
+    )
+    # ---- data provenance (techfile dvc, techfile annotations; GMLP 3-4, FDA AI-DSF data management) ----
+    DATASET_VERSION = (
+        "dataset_version",
+        "A dataset version as a DVC lock records it: path, hash, SHA-256 of the content, stage, record-key counts (generated evidence).",
+        ("dvc_path", "dvc_repo", "dvc_file", "hash_algorithm", "dvc_hash", "digest", "size_bytes", "nfiles", "dvc_stage", "stage_cmd", "stage_deps", "stage_outs", "stage_params", "workspace_status", "records", "distinct_patients", "distinct_sites", "date_from", "date_to", "patient_overlap", "site_overlap"),
+    )
+    ANNOTATION_RECORD = (
+        "annotation_record",
+        "The labelling of a dataset as a Label Studio export records it: annotators, dates, labels, agreement, adjudication (generated evidence).",
+        ("annotation_tool", "tasks", "annotations", "annotators", "raters_min", "raters_max", "annotated_from", "annotated_to", "label_distribution", "agreement_metric", "agreement", "agreement_tasks", "adjudicated", "adjudicators", "cancelled", "protocol_version", "source_file", "source_sha256"),
     )
     PCCP_MODIFICATION = (
         "pccp_modification",
@@ -157,6 +172,8 @@ class Relation(Enum):
     EVALUATED_IN = ("evaluated_in", "A registered model version was trained and evaluated in an MLflow run.")
     CHILD_OF = ("child_of", "An MLflow run is nested in a parent run.")
     EVALUATES = ("evaluates", "A criterion result evaluates a registered model version.")
+    TRACKS = ("tracks", "A DVC dataset version is the version of an authored dataset.")
+    ANNOTATES = ("annotates", "An annotation record labels an authored dataset.")
 
     @classmethod
     def named(cls, value: str) -> Relation | None:

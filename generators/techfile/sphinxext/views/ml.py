@@ -1,8 +1,10 @@
 """The ML model report (``techfile-ml-report``): per authored ML model, a
 model card (intended use, architecture, data sources with digests, lineage
-run -> commit -> data), the metrics against the acceptance criteria, the
-subgroup table with pass or fail and n, and the other runs of the
-experiment, failed and superseded ones included.
+run -> commit -> data), the data section (the lineage raw data -> dataset
+version -> annotation -> run -> model version -> validation, each step
+linked to its evidence, and the labels' agreement), the metrics against the
+acceptance criteria, the subgroup table with pass or fail and n, and the
+other runs of the experiment, failed and superseded ones included.
 
 Every number is read from the evidence ``techfile mlflow`` wrote from the
 tracking store (the version, run and criterion-result needs), never typed.
@@ -61,6 +63,66 @@ def _card(state: Evaluated, model: Need, version: Need, run: Need | None) -> lis
     return [Rubric(f"Model card: {model.title}"), FieldList(tuple(fields))]
 
 
+def _digest(text: str | None) -> str:
+    return (text or "").strip().lower().removeprefix("sha256:")
+
+
+def _short(text: str | None) -> str:
+    digest = _digest(text)
+    return f"sha256:{digest[:16]}…" if digest else "none"
+
+
+def _data(state: Evaluated, model: Need, version: Need, run: Need | None, results: list[Need]) -> list[Block]:
+    """The lineage raw data -> dataset version -> annotation -> run -> model version -> validation, one row a step."""
+    corpus, value = state.corpus, state.corpus.value
+    if not (corpus.model.roles.has(Role.DATASET_VERSION) or corpus.model.roles.has(Role.ANNOTATION_RECORD)):
+        return []
+    table = TableBuilder(("Step", "Evidence", "What", "Digest or figure"), ("techfile-ml-lineage",), "Data lineage: raw data → dataset version → annotation → run → model version → validation")
+    agreement = TableBuilder(("Dataset", "Record", "Tasks", "Annotators", "Agreement", "Adjudicated", "Labels", "Protocol"), ("techfile-ml-annotations",), "Annotation records")
+    order = {"training": 0, "validation": 1, "testing": 2}
+    datasets = sorted(sorted_needs(d for relation in (Relation.TRAINED_ON, Relation.EVALUATED_ON) for d in corpus.outgoing(model, relation, Role.DATASET)), key=lambda d: order.get(value(d, "split") or "", 3))
+    tracked = {v.id: v for d in datasets for v in corpus.incoming(d, Relation.TRACKS, Role.DATASET_VERSION)} if corpus.model.roles.has(Role.DATASET_VERSION) else {}
+    by_hash = {value(v, "dvc_hash") or "": v for v in corpus.by_role(Role.DATASET_VERSION)} if corpus.model.roles.has(Role.DATASET_VERSION) else {}
+    raw: dict[str, Need] = {}
+    for version_need in tracked.values():
+        for dep in (value(version_need, "stage_deps") or "").split("; "):
+            source = by_hash.get(dep.rpartition(" ")[2])
+            if source is not None and source.id not in tracked:
+                raw[source.id] = source
+    for source in sorted_needs(raw.values()):
+        table.add("Raw data", NeedRef(source.id), f"{value(source, 'dvc_path')} ({value(source, 'dvc_file')}{', stage ' + (value(source, 'dvc_stage') or '') if value(source, 'dvc_stage') else ''})", Code(_short(value(source, "digest"))))
+    logged = {context: {_digest(d) for d in _field(state, run, f"{context}_digest").split(";") if d.strip()} for context in ("training", "validation", "testing")}
+    for dataset in datasets:
+        split = value(dataset, "split") or ""
+        for version_need in sorted_needs(corpus.incoming(dataset, Relation.TRACKS, Role.DATASET_VERSION)) if corpus.model.roles.has(Role.DATASET_VERSION) else []:
+            used = _digest(value(version_need, "digest")) in logged.get(split, set())
+            table.add(
+                f"Dataset version ({split or 'unspecified'})",
+                cell(NeedRef(version_need.id), Text(" of "), NeedRef(dataset.id)),
+                f"{value(version_need, 'dvc_path')}, stage {value(version_need, 'dvc_stage') or '(dvc add)'}, {value(version_need, 'records') or value(dataset, 'records') or '?'} records, {value(version_need, 'hash_algorithm') or 'hash'} {value(version_need, 'dvc_hash') or '?'}",
+                cell(Code(_short(value(version_need, "digest"))), Text(" logged by the run" if used else " NOT the run's (rule M09)")),
+            )
+    for dataset in datasets:
+        for record in sorted_needs(corpus.incoming(dataset, Relation.ANNOTATES, Role.ANNOTATION_RECORD)) if corpus.model.roles.has(Role.ANNOTATION_RECORD) else []:
+            metric = "Cohen's kappa" if value(record, "agreement_metric") == "cohen_kappa" else "Krippendorff's alpha"
+            figure = f"{metric} {value(record, 'agreement') or 'undefined'}"
+            table.add("Annotation", cell(NeedRef(record.id), Text(" of "), NeedRef(dataset.id)), f"{value(record, 'annotation_tool') or ''} export {value(record, 'source_file') or ''}: {value(record, 'tasks')} tasks, {value(record, 'annotated_from')} to {value(record, 'annotated_to')}", figure)
+            agreement.add(
+                NeedRef(dataset.id), NeedRef(record.id), value(record, "tasks") or "", value(record, "annotators") or "", figure,
+                f"{value(record, 'adjudicated') or '0'} ({value(record, 'adjudicators') or 'none'})", value(record, "label_distribution") or "", value(record, "protocol_version") or "not recorded",
+            )
+    if run is not None:
+        table.add("Run", NeedRef(run.id), f"{_field(state, run, 'run_status')}, commit {_field(state, run, 'git_commit')[:12] or 'none'}", f"{_field(state, run, 'start_time')} to {_field(state, run, 'end_time')}")
+    table.add("Model version", NeedRef(version.id), f"{_field(state, version, 'registered_model')} version {_field(state, version, 'model_version')}", Code(_short(_field(state, version, "model_artifact_sha256"))))
+    outcomes = [value(r, "result") or "" for r in results]
+    if results:
+        table.add("Validation", cell(*(NeedRef(r) for r in sorted({t for res in results for t in corpus.link_targets(res, Relation.VERIFIES)}))), f"{len(results)} criterion result(s)", ", ".join(f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped") if outcomes.count(o)))
+    blocks: list[Block] = [Rubric("Data"), table.table()]
+    if agreement.rows:
+        blocks.append(agreement.table())
+    return blocks
+
+
 def _criteria(state: Evaluated, results: list[Need]) -> list[Block]:
     overall = TableBuilder(("Requirement", "Criterion", "Metric", "Value", "Result"), ("techfile-ml-criteria",), "Metrics against the acceptance criteria")
     groups = TableBuilder(("Requirement", "Criterion", "Subgroup", "n", "Value", "Result"), ("techfile-ml-subgroups",), "Subgroups")
@@ -117,6 +179,7 @@ def ml_report(state: Evaluated, options: dict[str, str]) -> list[Block]:
             runs = state.corpus.outgoing(version, Relation.EVALUATED_IN, Role.ML_RUN)
             run = runs[0] if runs else None
             blocks.extend(_card(state, model, version, run))
+            blocks.extend(_data(state, model, version, run, _results(state, version)))
             blocks.extend(_criteria(state, _results(state, version)))
             blocks.extend(_metrics(state, run))
             blocks.extend(_runs(state, version, run))
