@@ -76,3 +76,8 @@ __all__ = ["VIEWS", "Build", "Check", "ViewSpec", "choice", "text"]
 from techfile.sphinxext.views import soup_tree  # noqa: E402
 
 VIEWS["soup-tree"] = ViewSpec(soup_tree.soup_tree)
+
+# Post-market surveillance (techfile monitoring): the plan, the results per window, field events, CAPAs, the periodic summary.
+from techfile.sphinxext.views import postmarket  # noqa: E402
+
+VIEWS["postmarket"] = ViewSpec(postmarket.postmarket, {"part": choice(*postmarket.PARTS)})
