@@ -119,7 +119,7 @@ lint: setup ## ruff and mypy (strict on the package): no finding allowed
 	$(VENV)/bin/ruff check generators tests
 	$(VENV)/bin/mypy
 
-test: setup lint ## lint, then all tests: the slow end-to-end builds and the installed-wheel tests included
+test: setup lint $(EVIDENTLY_VENV)/.installed ## lint, then all tests: the slow end-to-end builds and the installed-wheel tests included
 	TECHFILE_PARITY_EXAMPLES=200 TECHFILE_REQUIRE_BROWSER=1 $(PY) -m pytest -m "slow or not slow"
 
 # The release packet of the example (not part of `make techfile`): gated on the rules,

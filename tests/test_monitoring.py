@@ -10,7 +10,6 @@ monitoring``'s ``.venv-evidently``), and check the example with them.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from example_project import evidently_python
 from miniproject import REPO, Mini
 from techfile.cli import main
 from techfile.evidence.monitoring.reader import read_report
@@ -42,14 +42,6 @@ DRIFT_PLAN = """
 :monitors: MODEL_X
 ```
 """
-
-
-def evidently_python() -> Path:
-    """The interpreter with Evidently: TECHFILE_EVIDENTLY_PYTHON, else the repository's .venv-evidently (`make monitoring`)."""
-    configured = os.environ.get("TECHFILE_EVIDENTLY_PYTHON")
-    python = Path(configured) if configured else REPO / ".venv-evidently" / "bin" / "python"
-    assert python.exists(), f"no Evidently environment at {python}: run `make .venv-evidently/.installed` (make test does)"
-    return python
 
 
 def report_for(m: Mini, name: str, **metadata: str) -> Path:

@@ -208,3 +208,33 @@ def test_pm05_change_not_named(mini: Mini) -> None:
     _probability_not_shown(mini)
     mini.replace("risk.md", ":probability: probable\n", ":probability: frequent\n")
     assert any("PM05" in t and "does not show the change of its probability by the field event FE_001 (probable -> frequent)" in t for t in pm_findings(mini))
+
+
+def test_postmarket_report_shows_the_results_against_their_thresholds(mini: Mini) -> None:
+    """The view reads the numbers from the evidence and judges them against the authored thresholds: the heat map, the events, the summary."""
+    from techfile.checks.engine import evaluate, find_release
+    from techfile.checks.run import load_declarations
+    from techfile.project import load_project
+    from techfile.readers.sources import read_corpus
+    from techfile.sphinxext.state import Evaluated
+    from techfile.sphinxext.views import VIEWS
+    from techfile.sphinxext.views.data import FieldList, Table
+
+    with_postmarket(mini)
+    mini.write_evidence()
+    project = load_project(mini.root)
+    declarations = load_declarations(project)
+    corpus = read_corpus(project, declarations.model)
+    state = Evaluated(project, declarations, corpus, evaluate(corpus, declarations.rules, declarations.matrix, release=find_release(corpus, None)))
+    blocks = VIEWS["postmarket"].build(state, {})
+    tables = {block.title: block for block in blocks if isinstance(block, Table)}
+    assert [row[0].plain for row in tables["Monitoring plan"].rows] == ["MON_001", "MON_002", "MON_003"]
+    heat = tables["Monitoring results per window"]
+    assert heat.headers[4:] == ("2026-02-08 to 2026-02-14", "2026-02-15 to 2026-02-21", "2026-02-22 to 2026-02-28")
+    auc = next(row for row in heat.rows if row[0].plain == "MON_001")
+    assert [c.plain for c in auc[4:]] == ["0.74", "0.62 beyond", "0.73"] and auc[5].color == "#F1948A" and auc[4].color == "#ABEBC6"
+    events = tables["Field events"].rows
+    assert events[0][0].plain == "FE_001" and events[0][-1].plain == "CAPA_001 (Closed)"
+    summary = dict(next(b for b in blocks if isinstance(b, FieldList)).fields)
+    assert "".join(getattr(p, "text", "") for p in summary["Beyond threshold"]).startswith("1")
+    assert VIEWS["postmarket"].build(state, {"part": "plan"})[0].__class__.__name__ == "Rubric"
