@@ -153,6 +153,14 @@ def test_not_json_and_duplicate_keys(mini: Mini, capsys: pytest.CaptureFixture[s
     assert "reports/broken.json: is not JSON (the key 'metadata' is given twice)" in _refused(mini, path, capsys)
 
 
+def test_deeply_nested_json_is_bad_input(mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
+    mini_project(mini)
+    path = mini.root / "reports" / "deep.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert "reports/deep.json: nests its JSON too deeply" in _refused(mini, path, capsys)
+
+
 def test_a_bad_report_among_good_ones_writes_nothing(mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
     mini_project(mini)
     good = report_for(mini, "2026-02-09.json")

@@ -171,6 +171,8 @@ def read_report(path: Path, shown: str, max_bytes: int) -> MonitoringReport:
         raise MonitoringError(f"{shown}: is not UTF-8 text", fix="give the JSON report the monitoring library wrote") from None
     except ValueError as error:
         raise MonitoringError(f"{shown}: is not JSON ({error})", fix="give the JSON report the monitoring library wrote") from None
+    except RecursionError:
+        raise MonitoringError(f"{shown}: nests its JSON too deeply to be a monitoring report", fix="give the JSON report the monitoring library wrote") from None
     source = Source(shown, hashlib.sha256(data).hexdigest(), document)
     for _, reader in READERS:
         report = reader(source)
