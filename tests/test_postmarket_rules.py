@@ -238,3 +238,10 @@ def test_postmarket_report_shows_the_results_against_their_thresholds(mini: Mini
     summary = dict(next(b for b in blocks if isinstance(b, FieldList)).fields)
     assert "".join(getattr(p, "text", "") for p in summary["Beyond threshold"]).startswith("1")
     assert VIEWS["postmarket"].build(state, {"part": "plan"})[0].__class__.__name__ == "Rubric"
+    from techfile.sphinxext.views.data import Figure
+
+    figures = [b for b in blocks if isinstance(b, Figure)]
+    assert [f.caption for f in figures] == ["MON_001: auc, threshold >= 0.70", "MON_002: calibration_slope, threshold in [0.8, 1.2]", "MON_003: auc per sex (1 level), threshold >= 0.65"]
+    assert figures[0].alt == "auc per window, threshold >= 0.70; beyond in the window(s) from 2026-02-15"
+    assert figures[0].svg.startswith("<svg ") and figures[0].svg.count("<circle") == 3 and 'fill="#C0392B"' in figures[0].svg
+    assert VIEWS["postmarket"].build(state, {}) == blocks  # the same evidence, the same chart

@@ -11,13 +11,14 @@ judges it.
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from techfile.corpus import Need
 from techfile.evidence.monitoring.thresholds import beyond
 from techfile.model.roles import Relation, Role
 from techfile.sphinxext.views.common import label, sorted_needs, unmapped
-from techfile.sphinxext.views.data import Block, Cell, Code, FieldList, Inline, NeedRef, Paragraph, Rubric, TableBuilder, Text, cell, needs
+from techfile.sphinxext.views.data import Block, Cell, Code, FieldList, Figure, Inline, NeedRef, Paragraph, Rubric, TableBuilder, Text, cell, needs
 
 if TYPE_CHECKING:
     from techfile.sphinxext.state import Evaluated
@@ -88,7 +89,73 @@ def _results(state: Evaluated) -> list[Block]:
     for start, current, reference, model, version in digests:
         data.add(start, f"{model} version {version}", Code(current[:16] + "…"), Code(reference[:16] + "…"))
     legend = Paragraph((Text("Each cell is the value measured in the window, green within the rule's threshold and red beyond it (rule PM02: a value beyond has a field event)."),))
-    return [Rubric("Results per window"), legend, table.table(), data.table()]
+    return [Rubric("Results per window"), legend, table.table(), *_charts(state), data.table()]
+
+
+def _bounds(threshold: str) -> list[float]:
+    """The numbers a threshold draws as lines (``>= 0.7``: 0.7; ``in [0.8, 1.2]``: both)."""
+    from techfile.evidence.mlflow.criteria import CriterionError, parse_criteria
+
+    try:
+        parsed = parse_criteria(f"x {threshold}")
+    except CriterionError:
+        return []
+    return [b for c in parsed for b in (c.low, c.high) if b is not None]
+
+
+def chart(rule_id: str, metric: str, threshold: str, windows: list[str], series: dict[str, dict[str, tuple[float, bool]]]) -> Figure:
+    """One rule's values per window as a line per subgroup level, the threshold dashed, values beyond it red (SVG, 420 x 170)."""
+    width, height, left, right, top, bottom = 420, 170, 48, 12, 12, 30
+    values = [v for points in series.values() for v, _ in points.values()] + _bounds(threshold)
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = (high - low) * 0.1 or 0.05
+    low, high = low - pad, high + pad
+
+    def x(index: int) -> float:
+        return left + (width - left - right) * (index / max(1, len(windows) - 1))
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (1 - (value - low) / (high - low))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{escape(rule_id)} {escape(metric)} per window">']
+    parts.append(f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="none" stroke="#999"/>')
+    for tick in (low + pad, high - pad):
+        parts.append(f'<text x="{left - 4}" y="{y(tick) + 3:.1f}" font-size="9" text-anchor="end" fill="#555">{tick:.3g}</text>')
+    for bound in _bounds(threshold):
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(bound):.1f}" y2="{y(bound):.1f}" stroke="#C0392B" stroke-dasharray="4 3"/>')
+        parts.append(f'<text x="{left - 4}" y="{y(bound) + 3:.1f}" font-size="9" text-anchor="end" fill="#C0392B">{bound:g}</text>')
+    for index, window in enumerate(windows):
+        parts.append(f'<text x="{x(index):.1f}" y="{height - bottom + 14}" font-size="9" text-anchor="middle">{escape(window[5:])}</text>')
+    for level, points in sorted(series.items()):
+        line = " ".join(f"{x(i):.1f},{y(points[w][0]):.1f}" for i, w in enumerate(windows) if w in points)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{"#1F618D" if not level else "#7F8C8D"}" stroke-width="{2 if not level else 1}"><title>{escape(level or "all")}</title></polyline>')
+        for i, window in enumerate(windows):
+            if window in points:
+                value, out = points[window]
+                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{"#C0392B" if out else "#1F618D"}"><title>{escape(level or "all")} {escape(window)}: {value:g}</title></circle>')
+    parts.append("</svg>")
+    beyond_windows = sorted({w for points in series.values() for w, (_, out) in points.items() if out})
+    alt = f"{metric} per window, threshold {threshold}; beyond in the window(s) from {', '.join(beyond_windows)}" if beyond_windows else f"{metric} per window, threshold {threshold}; within in every window"
+    subgroups = [level for level in series if level]
+    caption = f"{rule_id}: {metric}" + (f" per {subgroups[0].partition('=')[0]} ({len(subgroups)} level{'s' if len(subgroups) != 1 else ''})" if subgroups else "") + f", threshold {threshold}"
+    return Figure("".join(parts), caption, alt)
+
+
+def _charts(state: Evaluated) -> list[Block]:
+    results = state.corpus.by_role(Role.MONITORING_RESULT)
+    windows = sorted({_value(state, r, "window_start") for r in results})
+    by_rule: dict[str, dict[str, dict[str, tuple[float, bool]]]] = {}
+    for result in results:
+        rule = _rule_of(state, result)
+        number = _value(state, result, "metric_value")
+        if rule is None or not number:
+            continue
+        by_rule.setdefault(rule.id, {}).setdefault(_value(state, result, "subgroup"), {})[_value(state, result, "window_start")] = (float(number), _beyond(state, result))
+    figures: list[Block] = []
+    for rule_id, series in sorted(by_rule.items()):
+        rule = state.corpus.get(rule_id)
+        figures.append(chart(rule_id, _value(state, rule, "monitored_metric"), _value(state, rule, "threshold"), windows, series))
+    return figures
 
 
 def _events(state: Evaluated) -> list[Block]:
