@@ -133,6 +133,13 @@ def test_bad_report_is_refused_naming_the_file(mini: Mini, capsys: pytest.Captur
     assert "reports/2026-02-16.json" in err and said in err, err
 
 
+def test_a_version_written_as_a_number_is_read_as_text(mini: Mini) -> None:
+    mini_project(mini)
+    path = _edited(mini, "2026-02-16.json", lambda d: d["metadata"].update(model_version=1))
+    output = mini.root / "needs" / "generated" / "monitoring.json"
+    assert main(["monitoring", str(path), "-o", str(output), "--project", str(mini.root)]) == 0
+
+
 def test_metric_the_plan_does_not_name(mini: Mini, capsys: pytest.CaptureFixture[str]) -> None:
     mini_project(mini, plan=PLAN)  # no drift rules
     err = _refused(mini, report_for(mini, "2026-02-16.json"), capsys)

@@ -120,9 +120,11 @@ def _evidently(source: Source) -> MonitoringReport | None:
     results, metadata = document["metric_results"], document["metadata"]
     if not isinstance(results, dict) or not isinstance(metadata, dict):
         raise MonitoringError(f"{source.shown}: metric_results and metadata of an Evidently snapshot are objects", fix=WRITE_SNAPSHOT)
+    # a version written as a number (model_version=3) is the version "3"; anything else must be text
+    metadata = {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in metadata.items()}
     missing = [key for key in REQUIRED_METADATA if not isinstance(metadata.get(key), str) or not metadata[key].strip()]
     if missing:
-        raise MonitoringError(f"{source.shown}: the report's metadata lacks {', '.join(missing)}", fix=WRITE_SNAPSHOT)
+        raise MonitoringError(f"{source.shown}: the report's metadata lacks {', '.join(missing)} (as text)", fix=WRITE_SNAPSHOT)
     for key in ("window_start", "window_end"):
         if not DATE.match(metadata[key]):
             raise MonitoringError(f"{source.shown}: metadata {key} {metadata[key]!r} is not a date YYYY-MM-DD", fix="write the window's first and last day as YYYY-MM-DD")
