@@ -87,6 +87,15 @@ def test_results_link_the_plan_and_the_version(mini: Mini) -> None:
     assert output.read_bytes() == first  # identical inputs, byte-identical output
 
 
+def test_a_broken_previous_output_does_not_stop_its_regeneration(mini: Mini) -> None:
+    mini_project(mini)
+    mini.append("../docs/index.md", "\n```{needimport} /needs/generated/monitoring.json\n```\n")
+    output = mini.root / "needs" / "generated" / "monitoring.json"
+    output.write_text("{broken")
+    assert main(["monitoring", str(report_for(mini, "2026-02-16.json")), "-o", str(output), "--project", str(mini.root)]) == 0
+    assert "MONRES_2026_02_16_001" in output.read_text()
+
+
 def test_beyond_threshold_without_field_event_fails_check_naming_the_metric(mini: Mini) -> None:
     mini_project(mini)
     reports = [report_for(mini, "2026-02-16.json")]

@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
             raise TechfileError(f"the need model maps no type to the role {role.value}, so monitoring evidence cannot be written", path=model.path, fix=f'map one in [roles]: {role.value} = "<type>"')
     from techfile.readers.sources import read_corpus
 
-    corpus = read_corpus(project, model)
+    # the outputs of these jobs are left out: a stale or broken one must not stop its own regeneration
+    outputs = [project.relative(Path(job.output) if Path(job.output).is_absolute() else root / job.output) for job in jobs]
+    corpus = read_corpus(project, model, skip_imports=outputs)
     versions = {(corpus.value(v, "registered_model") or "", corpus.value(v, "model_version") or ""): v.id for v in corpus.by_role(Role.ML_MODEL_VERSION)}
     # every job read before any is written: a bad report in any job leaves every output as it was
     done: list[tuple[Path, list[Any], list[MonitoringReport], str]] = []
