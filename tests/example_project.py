@@ -38,6 +38,7 @@ def make_evidence(root: Path) -> None:
     assert done.returncode == 0, done.stderr
     make_data_evidence(root)
     make_mlflow_evidence(root)
+    make_monitoring_evidence(root)
     assert (done := techfile(root, "soup")).returncode == 0, done.stderr
     assert (done := techfile(root, "environment", "--commit", provenance.commit(REPO))).returncode == 0, done.stderr
 
@@ -62,6 +63,25 @@ def make_mlflow_evidence(root: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (done := techfile(root, "mlflow")).returncode == 0, done.stderr
+
+
+def evidently_python() -> Path:
+    """The interpreter with Evidently: TECHFILE_EVIDENTLY_PYTHON, else the repository's .venv-evidently (`make monitoring`; `make test` makes it)."""
+    import os
+
+    configured = os.environ.get("TECHFILE_EVIDENTLY_PYTHON")
+    python = Path(configured) if configured else REPO / ".venv-evidently" / "bin" / "python"
+    assert python.exists(), f"no Evidently environment at {python}: run `make .venv-evidently/.installed` (make test does)"
+    return python
+
+
+def make_monitoring_evidence(root: Path) -> None:
+    """What `make monitoring` does: the month of post-market batches measured with Evidently, then `techfile monitoring`."""
+    reports = root / "_build" / "evidence" / "monitoring" / "reports"
+    shutil.rmtree(reports.parent, ignore_errors=True)
+    done = subprocess.run([str(evidently_python()), "training/postmarket.py", "--output", str(reports)], cwd=root / "examples" / "pji_risk", capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (done := techfile(root, "monitoring")).returncode == 0, done.stderr
 
 
 def copy_example(root: Path) -> Path:

@@ -159,6 +159,13 @@ def test_the_example_checks_clean_and_builds_from_the_wheel(installed: Installed
     for kind in ("dvc", "annotations", "mlflow", "soup"):
         done = installed.run(installed.bin("techfile"), kind, cwd=root)
         assert done.returncode == 0, done.stdout + done.stderr
+    # the month of post-market reports, made with Evidently in its own environment, read by the installed techfile monitoring
+    from example_project import evidently_python
+
+    month = subprocess.run([str(evidently_python()), "training/postmarket.py", "--output", str(root / "_build" / "evidence" / "monitoring" / "reports")], cwd=REPO / "examples" / "pji_risk", capture_output=True, text=True, check=False)
+    assert month.returncode == 0, month.stderr[-3000:]
+    done = installed.run(installed.bin("techfile"), "monitoring", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
     # the build environment of the release (R26); the copy is no git checkout, so the commit is the repository's
     environment = installed.run(installed.bin("techfile"), "environment", "--commit", provenance.commit(REPO), cwd=root)
     assert environment.returncode == 0, environment.stderr

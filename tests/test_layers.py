@@ -149,7 +149,7 @@ def test_remove_types_takes_out_their_links_and_roles(mini: Mini, capsys: pytest
     layered(mini, need_model=NO_ML)
     model = load_need_model(mini.root / "schemas" / "need_model.toml")
     assert not {"ml_model", "dataset", "component"} & set(model.types)
-    assert set(MODEL.links) - set(model.links) == {"trained_on", "evaluated_on", "version_of", "tracks", "annotates"}
+    assert set(MODEL.links) - set(model.links) == {"trained_on", "evaluated_on", "version_of", "tracks", "annotates", "monitors"}  # monitors: monitor -> ml_model
     assert model.links["uses"].targets == ("soup",)
     for role in (Role.ML_MODEL, Role.DATASET, Role.DEPENDENCY_COMPONENT):
         assert not model.roles.has(role), role
@@ -158,7 +158,7 @@ def test_remove_types_takes_out_their_links_and_roles(mini: Mini, capsys: pytest
     assert rules["R17"].status is RuleStatus.NOT_APPLICABLE
     assert "role dependency_component" in rules["R17"].reason
     # and the ML rules that start from the removed ml_model (M04, M05 start from requirements), and S01-S05 with the SOUP and SBOM evidence
-    assert [rule.id for rule in rules.values() if not rule.applicable] == ["R17", "S01", "S02", "S03", "S04", "S05", "M01", "M02", "M03", "M06", "M07", "M09", "M10", "M11", "M12", "M13", "M14"]
+    assert [rule.id for rule in rules.values() if not rule.applicable] == ["R17", "S01", "S02", "S03", "S04", "S05", "M01", "M02", "M03", "M06", "M07", "M09", "M10", "M11", "M12", "M13", "M14", "PM01"]
     # a project without dependency evidence checks cleanly with that model
     mini.components = []
     status, report = check_report(mini, capsys)

@@ -20,6 +20,7 @@ from techfile.evidence.junit.source import JUnitSource
 from test_approvals import FIRING as APPROVALS
 from test_data_rules import FIRING as DATA_RULES
 from test_ml_rules import FIRING as ML_RULES
+from test_postmarket_rules import FIRING as POSTMARKET_RULES
 from test_release_gates import FIRING as RELEASE_GATES
 from test_soup import FIRING as SOUP_RULES
 
@@ -270,6 +271,7 @@ FIRING.update(APPROVALS)  # D01: its cases are in test_approvals.py
 FIRING.update(ML_RULES)  # M01-M07: their cases are in test_ml_rules.py
 FIRING.update(SOUP_RULES)  # R20, S01-S05: their cases are in test_soup.py
 FIRING.update(DATA_RULES)  # M09-M14: their cases are in test_data_rules.py
+FIRING.update(POSTMARKET_RULES)  # PM01-PM05: their cases are in test_postmarket_rules.py
 
 
 def test_every_rule_has_cases() -> None:

@@ -298,6 +298,7 @@ def test_view_options_are_checked_like_docutils_choices() -> None:
         "gaps", "coverage", "rules", "trace-matrix", "item-coverage", "soup-coverage", "risk-matrix", "risk-levels", "risk-register",
         "verification", "test-verdicts", "test-records", "safety-classes", "needs", "ml-report", "clause-coverage",
         "soup-tree",  # SOUP and SBOM evidence
+        "postmarket",  # post-market surveillance
     }
 
 

@@ -92,7 +92,7 @@ BAD_RECORDS: dict[str, tuple[Edit, str, str]] = {
     "title-number": (lambda r: r.update(title=5), "title is a number (5), not a string", "title must be a string, not int"),
     "title-missing": (lambda r: r.pop("title"), "has no title", "title is missing"),
     "content-null": (lambda r: r.update(content=None), "content is null, not a string", "content must be a string, not NoneType"),
-    "type-unknown": (lambda r: r.update(type="bogus"), "type 'bogus' is not a type of the need model (types: annotation, anomaly, approval, change_request, component, dataset, dvcdata, environment, hazard, item, ml_model, mlrun, mlversion, pccp, release, result, risk_control, soup, statement, swreq, sysreq, testspec, user_need, vulnerability, vulnerability_evaluation, vulnerability_scan, waiver)", "Unknown need type 'bogus'."),
+    "type-unknown": (lambda r: r.update(type="bogus"), "type 'bogus' is not a type of the need model (types: annotation, anomaly, approval, capa, change_request, component, dataset, dvcdata, environment, field_event, hazard, item, ml_model, mlrun, mlversion, monitor, monresult, pccp, release, result, risk_control, soup, statement, swreq, sysreq, testspec, user_need, vulnerability, vulnerability_evaluation, vulnerability_scan, waiver)", "Unknown need type 'bogus'."),
     "type-missing": (lambda r: r.pop("type"), "type '' is not a type of the need model", "Unknown need type ''."),
 }
 

@@ -132,6 +132,28 @@ class Role(Enum):
         ("python_version", "python_implementation", "platform", "operating_system", "lock_files", "image", "image_digest", "dockerfile", "dockerfile_sha256", "software_version", "commit", "techfile_version"),
     )
 
+    # ---- post-market surveillance (ISO 14971 10, IEC 62304 6 and 9, EU MDR Annex III) ----
+    MONITORING_RULE = (
+        "monitoring_rule",
+        "One rule of the post-market monitoring plan of an ML model: metric, threshold, alert tier, who is alerted, what it watches.",
+        ("monitor_kind", "monitored_metric", "subgroup", "threshold", "alert_tier", "alerted", "monitoring_window"),
+    )
+    MONITORING_RESULT = (
+        "monitoring_result",
+        "What a monitoring report measured for one monitoring rule in one window (generated evidence).",
+        ("monitored_metric", "subgroup", "metric_value", "threshold", "monitor_outcome", "window_start", "window_end", "reference_digest", "current_digest", "registered_model", "model_version", "report_format", "source_file", "source_sha256"),
+    )
+    FIELD_EVENT = (
+        "field_event",
+        "A complaint, adverse event or drift alarm from the field, with its risk evaluation (ISO 14971 10.3; IEC 62304 9.1).",
+        ("event_kind", "event_date", "safety_relevant", "previous_probability", "updated_probability", "risk_rationale"),
+    )
+    CORRECTIVE_ACTION = (
+        "corrective_action",
+        "A CAPA on a field event: investigation, root cause, action, verification of effectiveness, closure (ISO 13485 8.5.2; IEC 62304 9).",
+        ("investigation", "root_cause", "action", "effectiveness_verification", "capa_status", "closed_on"),
+    )
+
     @classmethod
     def named(cls, value: str) -> Role | None:
         return next((role for role in cls if role.value == value), None)
@@ -174,6 +196,16 @@ class Relation(Enum):
     EVALUATES = ("evaluates", "A criterion result evaluates a registered model version.")
     TRACKS = ("tracks", "A DVC dataset version is the version of an authored dataset.")
     ANNOTATES = ("annotates", "An annotation record labels an authored dataset.")
+
+    MONITORS = ("monitors", "A monitoring rule monitors an ML model in the field.")
+    WATCHES = ("watches", "A monitoring rule watches a hazard or a requirement.")
+    MEASURES = ("measures", "A monitoring result is a measurement of a monitoring rule.")
+    OBSERVES = ("observes", "A monitoring result observes a registered model version in the field.")
+    CONCERNS_RELEASE = ("concerns_release", "A field event concerns a release in the field.")
+    CONCERNS_VERSION = ("concerns_version", "A field event concerns a registered model version.")
+    RAISED_BY = ("raised_by", "A field event (a drift alarm) was raised by a monitoring result.")
+    RISK_OF = ("risk_of", "A field event is evaluated against a hazard.")
+    CORRECTS = ("corrects", "A corrective action corrects a field event.")
 
     @classmethod
     def named(cls, value: str) -> Relation | None:

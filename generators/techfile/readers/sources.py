@@ -144,6 +144,8 @@ class _Reader:
     auto_ids: AutoIds | None = None
     """How sphinx-needs derives the ID of a need written without one (None: it requires IDs)."""
     extends: list[extend.Extend] = field(default_factory=list)
+    skip: frozenset[str] = frozenset()
+    """Evidence files (relative to the root) not imported: a generator's own outputs, which it rewrites."""
 
     def document(self, doc: Path) -> None:
         parser = PARSER_OF_SUFFIX.get(doc.suffix)
@@ -239,6 +241,8 @@ class _Reader:
                 self.import_file(target, where, directive.line, {})
 
     def import_file(self, target: Path, where: str, line: int, options: dict[str, str]) -> None:
+        if self.skip and self.project.relative(target) in self.skip:
+            return
         try:
             version = ub_needs_exchange.load(target).select_version(options.get("version"))
         except ub_needs_exchange.ExchangeError as exc:
@@ -261,8 +265,10 @@ def read_corpus(
     imports: bool = True,
     collect: bool = False,
     auto_ids: AutoIds | None = None,
+    skip_imports: Iterable[str] = (),
 ) -> Corpus:
-    """All needs of the project, as ``techfile check`` sees them (``imports=False``: the authored ones only).
+    """All needs of the project, as ``techfile check`` sees them (``imports=False``: the authored ones only;
+    ``skip_imports``: evidence files, relative to the root, left out, as a generator reads the project it rewrites one of).
 
     A source the reader refuses raises its :class:`TechfileError`; with
     ``collect``, every such problem is kept in :attr:`Corpus.problems`
@@ -270,7 +276,7 @@ def read_corpus(
     """
     corpus = Corpus(model)
     names = model.directives | {NEEDIMPORT, EVIDENCE, INCLUDE, NEEDEXTEND, LIST2NEED}
-    reader = _Reader(project, model, imports, corpus, names, auto_ids)
+    reader = _Reader(project, model, imports, corpus, names, auto_ids, skip=frozenset(skip_imports))
     if files is None:
         found = discover_sources(project)
         corpus.problems += found.problems

@@ -19,6 +19,7 @@ under the need cards of each page.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -39,6 +40,7 @@ from techfile.sphinxext.views.data import (
     Container,
     Emphasis,
     FieldList,
+    Figure,
     Inline,
     NeedRef,
     Paragraph,
@@ -136,7 +138,14 @@ class Renderer:
             return nodes.literal_block(block.text, block.text, language=block.language)
         if isinstance(block, Table):
             return self.table(block)
+        if isinstance(block, Figure):
+            return self._figure(block)
         return self._container(block)
+
+    def _figure(self, block: Figure) -> nodes.Node:
+        if self.html:
+            return nodes.raw("", f'<figure class="techfile-figure" style="display:inline-block;margin:0 1em 1em 0;vertical-align:top"><figcaption>{html.escape(block.caption)}</figcaption>{block.svg}</figure>', format="html")
+        return nodes.paragraph(text=f"{block.caption}: {block.alt}")
 
     def _fields(self, block: FieldList) -> nodes.field_list:
         fields = nodes.field_list()

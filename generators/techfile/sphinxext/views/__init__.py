@@ -81,3 +81,7 @@ VIEWS["soup-tree"] = ViewSpec(soup_tree.soup_tree)
 from techfile.sphinxext.views import clauses  # noqa: E402
 
 VIEWS["clause-coverage"] = ViewSpec(clauses.clause_coverage, {"standard": text})
+# Post-market surveillance (techfile monitoring): the plan, the results per window, field events, CAPAs, the periodic summary.
+from techfile.sphinxext.views import postmarket  # noqa: E402
+
+VIEWS["postmarket"] = ViewSpec(postmarket.postmarket, {"part": choice(*postmarket.PARTS)})

@@ -153,7 +153,16 @@ class Container:
     """Left out where the output is printed (LaTeX): detail a screen reader unfolds on demand."""
 
 
-Block = Paragraph | Rubric | BulletList | FieldList | CodeBlock | Table | Container
+@dataclass(frozen=True)
+class Figure:
+    """A chart as SVG (drawn by the view, deterministic text), with a caption; builders that cannot show SVG show the caption and ``alt``."""
+
+    svg: str
+    caption: str
+    alt: str
+
+
+Block = Paragraph | Rubric | BulletList | FieldList | CodeBlock | Table | Container | Figure
 
 
 # ------------------------------------------------------------- builders
