@@ -23,10 +23,13 @@ def _text(value: Any) -> str | None:
 
 
 def doc_path(app: Sphinx, project: Project, docname: str | None) -> str:
-    """A document's file relative to the project root, as findings print it."""
+    """A document's file relative to the project root, as findings print it (once per document a build)."""
     if not docname:
         return "(unknown)"
-    return project.relative(Path(app.env.doc2path(docname)))
+    cache: dict[str, str] = app.__dict__.setdefault("_techfile_doc_paths", {})
+    if docname not in cache:
+        cache[docname] = project.relative(Path(app.env.doc2path(docname)))
+    return cache[docname]
 
 
 def corpus_from_sphinx(app: Sphinx, project: Project, model: NeedModel) -> Corpus:

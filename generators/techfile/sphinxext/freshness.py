@@ -205,10 +205,11 @@ def pages_to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
         from techfile.checks.report import summary
 
         current[root] = _digest((current[root], sorted(summary(evaluation).items())))
+    current["@needs"] = _digest(sorted((need.id, need.type, need.title, sorted(need.fields.items()), sorted(need.links.items()), need.path, need.line) for need in found.corpus))
     state.signatures = current
     recorded = _recorded(app)
     state.recorded = recorded
-    return [docname for docname, signature in current.items() if recorded.get(docname) != signature]
+    return [docname for docname, signature in current.items() if not docname.startswith("@") and recorded.get(docname) != signature]
 
 
 def unchanged(app: Sphinx, name: str, *inputs: Any) -> bool:
@@ -224,6 +225,23 @@ def unchanged(app: Sphinx, name: str, *inputs: Any) -> bool:
     return state.recorded.get(key) == signature
 
 
+def skip_unchanged_needs_json(app: Sphinx, builder: object = None) -> None:
+    """``write-started`` (the environment is saved by now): sphinx-needs writes ``needs.json`` again
+    only when a need changed and the file is there (writing it is a third of a no-op build at 5,000 needs)."""
+    state = build_state(app)
+    if not getattr(app.config, "needs_build_json", False) or state.signatures is None:
+        return
+    unchanged = state.recorded.get("@needs") == state.signatures.get("@needs")
+    if unchanged and (Path(app.outdir) / "needs.json").is_file():
+        app.config.needs_build_json = False
+        app.__dict__["_techfile_needs_json_skipped"] = True
+
+
+def restore_needs_json(app: Sphinx, exception: Exception | None) -> None:
+    if app.__dict__.pop("_techfile_needs_json_skipped", False):
+        app.config.needs_build_json = True
+
+
 def record(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: the signatures of the pages written, for the next build."""
     state = build_state(app)
@@ -237,4 +255,6 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-read", note_needs_parts)
     # after sphinx-needs' own handlers: the needs are all read
     app.connect("env-updated", pages_to_write, priority=900)
+    app.connect("write-started", skip_unchanged_needs_json)
     app.connect("build-finished", record, priority=900)  # after the workbook has noted its signature
+    app.connect("build-finished", restore_needs_json, priority=950)
