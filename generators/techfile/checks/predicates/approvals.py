@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING
 
 from techfile import approvals as records
 from techfile.checks.findings import Gap
-from techfile.checks.predicates.evidence import project_root
+from techfile.checks.predicates.evidence import project_of
 from techfile.checks.predicates.registry import check
 from techfile.checks.rules import TraceRule
 from techfile.corpus import Need
-from techfile.errors import TechfileError
 from techfile.model.roles import Role
-from techfile.project import Project, load_project
 
 if TYPE_CHECKING:
     from techfile.checks.engine import Context
@@ -28,18 +26,6 @@ if TYPE_CHECKING:
 ALL = "all"
 
 
-def _project(ctx: Context) -> Project | None:
-    def build() -> Project | None:
-        root = project_root(ctx)
-        if root is None:
-            return None
-        try:
-            return load_project(root)
-        except TechfileError:
-            return None
-
-    found: Project | None = ctx.memo("approvals.project", build)
-    return found
 
 
 @check(
@@ -57,7 +43,7 @@ def _project(ctx: Context) -> Project | None:
     },
 )
 def documents_approved(_: Need | None, rule: TraceRule, ctx: Context) -> Iterator[Gap]:
-    project = _project(ctx)
+    project = project_of(ctx)
     if project is None:
         return
     found = records.statuses(project, ctx.corpus)

@@ -13,35 +13,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from techfile.checks.findings import Gap
-from techfile.checks.predicates.evidence import project_root
+from techfile.checks.predicates.evidence import project_of
 from techfile.checks.predicates.registry import check
 from techfile.checks.rules import TraceRule
 from techfile.clauses import coverage
 from techfile.corpus import Need
 from techfile.errors import TechfileError
-from techfile.project import Project, Settings, load_project
+from techfile.project import Settings
 
 if TYPE_CHECKING:
     from techfile.checks.engine import Context
 
 
-def _project(ctx: Context) -> Project | None:
-    def build() -> Project | None:
-        root = project_root(ctx)
-        if root is None:
-            return None
-        try:
-            return load_project(root)
-        except TechfileError:
-            return None
-
-    found: Project | None = ctx.memo("clauses.project", build)
-    return found
 
 
 def inputs(ctx: Context) -> tuple[coverage.Inputs, tuple[str, int]]:
     """The coverage inputs of this evaluation, and where the claimed standards are written."""
-    project = _project(ctx)
+    project = project_of(ctx)
     claimed = project.settings.standards if project is not None else Settings().standards
     root = ctx.root or Path.cwd()
     where = ctx.project_location

@@ -41,6 +41,7 @@ from techfile.model.roles import Role
 if TYPE_CHECKING:
     from techfile.checks.engine import Context
     from techfile.evidence.interface import EvidenceKind, EvidenceNeed
+    from techfile.project import Project
 
 #: The roles whose needs are generated evidence; one of them must be mapped.
 EVIDENCE_ROLES = (Role.TEST_RESULT, Role.DEPENDENCY_COMPONENT)
@@ -208,3 +209,21 @@ def evidence_integrity(_: Need | None, rule: TraceRule, ctx: Context) -> Iterato
                 f"{regenerated.shown} gives {record_id} ({record.title}), which the imported evidence does not carry: a record was removed; regenerate the evidence",
                 location=(regenerated.shown, int(line) if line.isascii() and line.isdigit() else 1),
             )
+
+
+def project_of(ctx: Context) -> Project | None:
+    """The project whose root the needs are read from (:func:`project_root`), loaded once an evaluation; None where there is none."""
+
+    from techfile.project import load_project
+
+    def build() -> Project | None:
+        root = project_root(ctx)
+        if root is None:
+            return None
+        try:
+            return load_project(root)
+        except TechfileError:
+            return None
+
+    found: Project | None = ctx.memo("project", build)
+    return found

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from techfile import approvals as records
 from techfile.checks import verification
 from techfile.checks.findings import Gap
-from techfile.checks.predicates.approvals import _project
+from techfile.checks.predicates.evidence import project_of
 from techfile.checks.predicates.registry import check, subject
 from techfile.checks.rules import TraceRule
 from techfile.corpus import Need
@@ -27,7 +27,7 @@ def _approved_files(ctx: Context) -> dict[str, str] | None:
     project, or when the project records no approvals (its review records are kept elsewhere)."""
 
     def build() -> dict[str, str] | None:
-        project = _project(ctx)
+        project = project_of(ctx)
         if project is None or not records.approvals(ctx.corpus):
             return None
         found = records.statuses(project, ctx.corpus)
