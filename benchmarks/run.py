@@ -9,7 +9,9 @@ every need type, about 48 authored needs a file, links from each requirement
 to its system requirement, item, control and test, test results and SOUP
 components as evidence, gaps sprinkled in), with a page of needtables and a
 page of techfile's views (for plain sphinx-needs: the same needtables, and
-needtables where techfile has views). It is measured with:
+needtables where techfile has views). Both builds write needs.json, as
+techfile's does; techfile's also writes the Excel workbook. It is measured
+with:
 
 * ``techfile check`` against ``sphinx-build -b needs`` (plain sphinx-needs);
 * the HTML build, full (fresh output), incremental (one need's title edited)
@@ -59,6 +61,7 @@ needs_fields = _config.get("needs_fields", {})
 needs_links = _config.get("needs_links", {})
 needs_id_required = True
 needs_id_regex = _config["needs_id_regex"]
+needs_build_json = True  # as techfile's build does: the same outputs but the workbook
 suppress_warnings = ["needs"]
 """
 

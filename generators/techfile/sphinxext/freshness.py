@@ -23,6 +23,7 @@ and a build that fails writes nothing stale into the record.
 from __future__ import annotations
 
 import dataclasses
+import os
 import hashlib
 import json
 from pathlib import Path
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from techfile.sphinxext.state import Evaluated
 
 SIGNATURES_FILE = ".techfile-pages.json"
+_DEBUG = os.environ.get("TECHFILE_DEBUG_SIGNATURES")
+"""A file each part of each page's signature is appended to, to find out why a page is written again."""
 _VERSION = 1
 """Changes when what a signature covers changes: every page is then written again."""
 
@@ -171,6 +174,9 @@ def signatures(app: Sphinx, env: BuildEnvironment, state: Evaluated) -> dict[str
             parts.append(every)
         parts.append(signed.get(docname))
         out[docname] = _digest(parts)
+        if _DEBUG:
+            with open(_DEBUG, "a", encoding="utf-8") as dump:
+                dump.write(f"{docname}\t{[_digest(part) for part in parts]}\n")
     return out
 
 
