@@ -88,14 +88,19 @@ class Suspect:
     now: str
 
 
-def suspects(corpus: Corpus, need: Need, *, unreviewed: bool = False) -> list[Suspect]:
-    """The links of ``need`` whose target changed since they were reviewed (and, with ``unreviewed``, those never reviewed)."""
+def suspects(corpus: Corpus, need: Need, *, unreviewed: bool = False, known: dict[str, str] | None = None) -> list[Suspect]:
+    """The links of ``need`` whose target changed since they were reviewed (and, with ``unreviewed``, those never reviewed).
+
+    ``known``: fingerprints already worked out, by need ID (filled in as they are)."""
     if not reviewable(corpus, need):
         return []
     recorded = stamps(need).stamps
+    if not recorded and not unreviewed:
+        return []
+    known = {} if known is None else known
     out: list[Suspect] = []
     for target in link_targets(corpus, need):
-        now = fingerprint(target)
+        now = known.get(target.id) or known.setdefault(target.id, fingerprint(target))
         stamped = recorded.get(target.id)
         if (stamped is not None and not now.startswith(stamped)) or (stamped is None and unreviewed):
             out.append(Suspect(need, target, stamped, now))

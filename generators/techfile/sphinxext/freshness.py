@@ -23,9 +23,9 @@ and a build that fails writes nothing stale into the record.
 from __future__ import annotations
 
 import dataclasses
-import os
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

@@ -46,7 +46,7 @@ def documents_approved(_: Need | None, rule: TraceRule, ctx: Context) -> Iterato
     project = project_of(ctx)
     if project is None:
         return
-    found = records.statuses(project, ctx.corpus)
+    found = records.statuses(project, ctx.corpus, signed_only=True)
     documents = {status.docname: status for status in found.documents}
     for approval in found.unknown:
         yield Gap(f"approves the document {approval.document}, which is not a document of the technical file ({records.unknown_document_fix(approval.document or '', documents)})", need=approval.need)

@@ -31,7 +31,8 @@ def link_reviewed(need: Need | None, rule: TraceRule, ctx: Context) -> Iterator[
     targets = {target.id for target in fingerprints.link_targets(ctx.corpus, need)}
     for target_id in sorted(set(recorded.stamps) - targets):
         yield Gap(f"reviewed: {target_id} is stamped but not linked (run techfile review {need.id})")
-    for suspect in fingerprints.suspects(ctx.corpus, need, unreviewed=rule.params.get("unreviewed") == "gap"):
+    known: dict[str, str] = ctx.memo("links.fingerprints", dict)
+    for suspect in fingerprints.suspects(ctx.corpus, need, unreviewed=rule.params.get("unreviewed") == "gap", known=known):
         target = suspect.target.id
         if suspect.stamped is None:
             yield Gap(f"links to {target}, a link never reviewed: review it, then techfile review {need.id}")

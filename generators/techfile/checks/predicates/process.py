@@ -30,7 +30,7 @@ def _approved_files(ctx: Context) -> dict[str, str] | None:
         project = project_of(ctx)
         if project is None or not records.approvals(ctx.corpus):
             return None
-        found = records.statuses(project, ctx.corpus)
+        found = records.statuses(project, ctx.corpus, signed_only=True)
         approved: dict[str, str] = {}
         for status in found.documents:
             if status.state == "approved" and status.docname in found.contents:
