@@ -20,7 +20,8 @@ with:
   title shows the new one: the needtables, techfile's views, the need's card;
 * the peak memory (maximum resident set size) of each full build;
 * with ``--generators``, ``techfile junit`` on 50,000 cases and 1,000 test
-  specifications, and ``techfile soup`` on a lock file of 2,000 packages.
+  specifications, ``techfile soup`` on a lock file of 2,000 packages and
+  ``techfile mlflow`` on a real SQLite tracking store of 200 runs.
 
 It prints, per size, the min and median of ``--repeat`` runs of each and the
 ratio of techfile's to plain's. ``--check-sizes`` (default 100,000) times
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import subprocess
@@ -136,13 +136,16 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int, str]:
     """Seconds, peak resident memory of the command (MiB) and its output."""
     probe = (
         "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "sys.stdout.write(done.stdout + done.stderr); print('\\n@@', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        "sys.stdout.write(done.stdout + done.stderr); print('\\n@@', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)"
     )
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
-    output, _, peak = done.stdout.rpartition("\n@@ ")
-    return seconds, int(peak.strip() or 0) // 1024, output
+    output, _, tail = done.stdout.rpartition("\n@@ ")
+    peak, _, status = tail.strip().partition(" ")
+    if status not in ("0", "1"):  # 1: open gaps, as a generated tree has
+        raise SystemExit(f"{' '.join(command)} failed (exit {status or '?'}):\n{output[-3000:]}")
+    return seconds, int(peak or 0) // 1024, output
 
 
 def tree(scratch: Path, needs: int) -> tuple[Path, Path, int]:
@@ -223,10 +226,11 @@ def check_only(needs: int, repeat: int) -> tuple[int, Timing]:
 
 
 def generators(repeat: int) -> dict[str, Timing]:
-    """techfile junit on 50,000 cases and 1,000 specifications; techfile soup on 2,000 locked packages."""
+    """techfile junit on 50,000 cases and 1,000 specifications; techfile soup on 2,000 locked packages;
+    techfile mlflow on a real SQLite tracking store with 200 runs (when mlflow is installed)."""
     from miniproject import Mini
 
-    out: dict[str, Timing] = {"junit": Timing(), "soup": Timing()}
+    out: dict[str, Timing] = {"junit": Timing(), "soup": Timing(), "mlflow": Timing()}
     with tempfile.TemporaryDirectory() as folder:
         mini = Mini(Path(folder) / "project")
         mini.write_evidence()
@@ -243,9 +247,22 @@ def generators(repeat: int) -> dict[str, Timing]:
             + '\n[[tool.techfile.junit]]\noutput = "needs/generated/bench_junit.json"\nsoftware_version = "1.0.0"\ninputs = [{ path = "junit.xml", level = "unit" }]\n'
             + '\n[[tool.techfile.soup]]\noutput = "needs/generated/bench_soup.json"\nsources = ["requirements.txt"]\n'
         )
+        try:
+            import mlflow  # noqa: F401
+        except ImportError:
+            mlflow_job = ""
+        else:
+            from mlflow_store import MODEL, write_store
+
+            (mini.root / "mlartifacts").mkdir()
+            store = write_store(f"sqlite:///{mini.root / 'mlflow.db'}", mini.root / "mlartifacts", runs=200)
+            mlflow_job = f'\n[[tool.techfile.mlflow]]\noutput = "needs/generated/bench_mlflow.json"\ntracking_uri = "{store.uri}"\nmodel = "{MODEL}"\nalias = "released"\nsoftware_version = "1.0.0"\n'
+            pyproject.write_text(pyproject.read_text() + mlflow_job)
         for _ in range(repeat):
             out["junit"].runs.append(timed([sys.executable, "-m", "techfile", "junit", "--project", str(mini.root)], mini.root)[0])
             out["soup"].runs.append(timed([sys.executable, "-m", "techfile", "soup", "--project", str(mini.root)], mini.root)[0])
+            if mlflow_job:
+                out["mlflow"].runs.append(timed([sys.executable, "-m", "techfile", "mlflow", "--project", str(mini.root)], mini.root)[0])
     return out
 
 
@@ -283,6 +300,8 @@ def main() -> int:
         found_generators = generators(args.repeat)
         print(f"`techfile junit`, 50,000 cases and 1,000 specifications: {found_generators['junit'].low:.2f} / {found_generators['junit'].median:.2f} s")
         print(f"`techfile soup`, 2,000 locked packages: {found_generators['soup'].low:.2f} / {found_generators['soup'].median:.2f} s")
+        if found_generators["mlflow"].runs:
+            print(f"`techfile mlflow`, a SQLite tracking store of 200 runs: {found_generators['mlflow'].low:.2f} / {found_generators['mlflow'].median:.2f} s")
     return 0
 
 

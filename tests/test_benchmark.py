@@ -24,3 +24,4 @@ def test_benchmark_prints_its_table() -> None:
         assert f"| {row} |" in out
     assert "Pages still showing the old title after the edit: techfile none;" in out  # techfile's incremental build is never stale
     assert "`techfile junit`, 50,000 cases and 1,000 specifications:" in out and "`techfile soup`, 2,000 locked packages:" in out
+    assert "`techfile mlflow`, a SQLite tracking store of 200 runs:" in out
