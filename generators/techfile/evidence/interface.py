@@ -78,9 +78,9 @@ class EvidenceKind(ABC):
     #: authored specifications): those regenerating cannot prove.
     derived_fields: ClassVar[tuple[str, ...]] = ()
 
-    @abstractmethod
     def outputs(self, project: Project) -> list[str]:
-        """The evidence files (relative to the project root) the project's jobs of this kind write."""
+        """The evidence files (relative to the project root) the project's jobs of this kind write: each job's ``output``."""
+        return [job.output for job in project.evidence_jobs(self.name)]
 
     @abstractmethod
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:

@@ -13,14 +13,11 @@ maps them to needs; :mod:`~techfile.evidence.annotations.command` is
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.annotations.settings import AnnotationJob
 from techfile.evidence.interface import EvidenceKind
 from techfile.model.roles import Role
-
-if TYPE_CHECKING:
-    from techfile.project import Project
 
 
 class AnnotationsKind(EvidenceKind):
@@ -28,9 +25,6 @@ class AnnotationsKind(EvidenceKind):
     job_type = AnnotationJob
     summary = "Label Studio JSON exports -> annotation records (annotators, agreement, adjudication) per dataset"
     roles = (Role.ANNOTATION_RECORD,)
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.annotations.command import add_command

@@ -17,14 +17,11 @@ None).
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.dvc.settings import DvcJob
 from techfile.evidence.interface import EvidenceKind
 from techfile.model.roles import Role
-
-if TYPE_CHECKING:
-    from techfile.project import Project
 
 
 class DvcKind(EvidenceKind):
@@ -32,9 +29,6 @@ class DvcKind(EvidenceKind):
     job_type = DvcJob
     summary = "the datasets a DVC repository tracks -> dataset version needs with digests and lineage"
     roles = (Role.DATASET_VERSION,)
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.dvc.command import add_command

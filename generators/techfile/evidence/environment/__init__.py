@@ -16,14 +16,11 @@ and that it is for the release's version and commit (R26, R31).
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.environment.settings import EnvironmentJob
 from techfile.evidence.interface import EvidenceKind
 from techfile.model.roles import Role
-
-if TYPE_CHECKING:
-    from techfile.project import Project
 
 
 class EnvironmentKind(EvidenceKind):
@@ -31,9 +28,6 @@ class EnvironmentKind(EvidenceKind):
     job_type = EnvironmentJob
     summary = "the build environment -> a build environment need"
     roles = (Role.BUILD_ENVIRONMENT,)
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.environment.command import add_command

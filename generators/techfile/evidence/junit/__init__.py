@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.interface import EvidenceKind, EvidenceNeed
 from techfile.evidence.junit.mapping import DERIVED_FIELDS, derived_need
@@ -21,9 +21,6 @@ from techfile.evidence.junit.settings import JUnitJob
 from techfile.evidence.junit.source import assign_ids
 from techfile.model.roles import Role
 
-if TYPE_CHECKING:
-    from techfile.project import Project
-
 
 class JUnitKind(EvidenceKind):
     name = "junit"
@@ -31,9 +28,6 @@ class JUnitKind(EvidenceKind):
     summary = "JUnit XML reports -> test result needs"
     roles = (Role.TEST_RESULT,)
     derived_fields = DERIVED_FIELDS
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.junit.command import add_command

@@ -19,14 +19,11 @@ needs.json carries.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.interface import EvidenceKind
 from techfile.evidence.mlflow.settings import MlflowJob
 from techfile.model.roles import Role
-
-if TYPE_CHECKING:
-    from techfile.project import Project
 
 
 class MlflowKind(EvidenceKind):
@@ -34,9 +31,6 @@ class MlflowKind(EvidenceKind):
     job_type = MlflowJob
     summary = "an MLflow model version and its runs -> ML evidence and criterion results"
     roles = (Role.ML_MODEL_VERSION, Role.ML_RUN)
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.mlflow.command import add_command

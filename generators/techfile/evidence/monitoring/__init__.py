@@ -22,14 +22,11 @@ authored threshold, whatever outcome the record says.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.interface import EvidenceKind
 from techfile.evidence.monitoring.settings import MonitoringJob
 from techfile.model.roles import Role
-
-if TYPE_CHECKING:
-    from techfile.project import Project
 
 
 class MonitoringKind(EvidenceKind):
@@ -37,9 +34,6 @@ class MonitoringKind(EvidenceKind):
     job_type = MonitoringJob
     summary = "post-market monitoring reports (Evidently snapshots) -> monitoring results"
     roles = (Role.MONITORING_RESULT,)
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.monitoring.command import add_command

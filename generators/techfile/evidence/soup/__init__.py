@@ -19,16 +19,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techfile.evidence.interface import EvidenceError, EvidenceKind, EvidenceNeed
 from techfile.evidence.soup.mapping import DERIVED_FIELDS, assign_ids, derived_need
 from techfile.evidence.soup.settings import SoupJob
 from techfile.evidence.soup.vulnerabilities.mapping import DERIVED_FIELDS as VULNERABILITY_FIELDS
 from techfile.model.roles import Role
-
-if TYPE_CHECKING:
-    from techfile.project import Project
 
 
 class SoupKind(EvidenceKind):
@@ -37,9 +34,6 @@ class SoupKind(EvidenceKind):
     summary = "lock files, requirements files and SBOMs -> component needs"
     roles = (Role.DEPENDENCY_COMPONENT, Role.VULNERABILITY, Role.VULNERABILITY_SCAN)
     derived_fields = tuple(dict.fromkeys((*DERIVED_FIELDS, *VULNERABILITY_FIELDS)))
-
-    def outputs(self, project: Project) -> list[str]:
-        return [job.output for job in project.evidence_jobs(self.name)]
 
     def add_command(self, commands: argparse._SubParsersAction[Any]) -> None:
         from techfile.evidence.soup.command import add_command
