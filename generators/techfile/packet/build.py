@@ -36,7 +36,8 @@ example: two HTML builds differed in exactly these):
 * ``schema_violations.json`` (sphinx-needs' schema report) records the
   seconds the validation took: left out of the packet.
 * ``.buildinfo`` (Sphinx's incremental-build stamp, a hash of the
-  configuration) and the doctrees (``.doctrees``, pickles of the parsed
+  configuration), ``.techfile-pages.json`` (techfile's record of what each
+  page showed when it was written, for the next incremental build) and the doctrees (``.doctrees``, pickles of the parsed
   sources, written outside the output here) describe the build cache, not
   the technical file: left out.
 * File times, owners and order: the archive writer fixes them.

@@ -21,6 +21,7 @@ from techfile.project import Project
 #: Sphinx outputs left out of the packet, and why (:mod:`techfile.packet.build`).
 EXCLUDED_OUTPUTS = {
     ".buildinfo": "Sphinx's incremental-build stamp",
+    ".techfile-pages.json": "techfile's record of what each page showed when it was written, an incremental-build cache",
     ".doctrees": "Sphinx's pickled doctrees, a build cache",
     "schema_violations.json": "sphinx-needs' schema report, which records the seconds the validation took",
 }
