@@ -64,7 +64,7 @@ class Query:
         """The query in words, as the coverage page shows it."""
         if self.kind == "covered":
             only = f" {', '.join(self.clauses)}" if self.clauses else ""
-            return f"{SHIPPED_NAMES.get(self.subject, self.subject)}{only} covered"
+            return f"{standard_name(self.subject)}{only} covered"
         role = self.subject.replace("_", " ")
         where = "".join(f" with {name} = {value}" for name, value in self.where)
         parts = [f"{'a' if self.kind == 'exists' else 'every'} {role}{where}"]
@@ -119,12 +119,6 @@ class Catalogue:
         return f"{self.name} {clause.number}"
 
 
-def _defaults(data: dict[str, Any], applies_by: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    classes = tuple(data.get("classes", ("A", "B", "C")))
-    levels = tuple(data.get("levels", LEVELS))
-    return classes, levels
-
-
 def read_catalogue(path: Path) -> Catalogue:
     """A catalogue file, validated; a duplicate clause number is an error at its line."""
     data, lines = load(path, resources.schema_path(SCHEMA))
@@ -138,7 +132,7 @@ def read_catalogue(path: Path) -> Catalogue:
         if entry["number"] in seen:
             raise TechfileError(f"clause {entry['number']} is listed twice", path=path, line=line, fix="keep one entry per clause number")
         seen.add(entry["number"])
-        classes, levels = _defaults(entry, standard["applies_by"])
+        classes, levels = tuple(entry.get("classes", ("A", "B", "C"))), tuple(entry.get("levels", LEVELS))
         clauses.append(Clause(entry["number"], entry["title"], classes, levels, tuple(entry.get("rules", ())), tuple(Query.parse(q) for q in entry.get("queries", ())), line))
     return Catalogue(standard["key"], standard["name"], standard["title"], standard["applies_by"], standard.get("note"), tuple(clauses), path)
 
@@ -149,7 +143,9 @@ def shipped(key: str) -> Catalogue:
         return read_catalogue(Path(path))
 
 
-SHIPPED_NAMES = {"iec-62304": "IEC 62304", "iso-14971": "ISO 14971", "iec-82304-1": "IEC 82304-1", "fda-2023": "FDA SW", "eu-mdr": "EU MDR Annex II"}
+def standard_name(key: str) -> str:
+    """The name a shipped catalogue gives its standard (``IEC 62304``); another key as it is."""
+    return shipped(key).name if key in SHIPPED else key
 
 
 def catalogue(reference: str, root: Path) -> Catalogue:

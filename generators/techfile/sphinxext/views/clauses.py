@@ -9,7 +9,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from techfile.clauses import coverage
-from techfile.clauses.catalogue import LEVELS, SHIPPED_NAMES
+from techfile.clauses.catalogue import LEVELS, standard_name
 from techfile.errors import TechfileError
 from techfile.sphinxext.views.data import Block, Inline, NeedRef, Paragraph, RuleRef, Strong, TableBuilder, Text, cell, paragraph
 
@@ -102,7 +102,7 @@ def clause_coverage(state: Evaluated, options: dict[str, str]) -> list[Block]:
     out: list[Block] = []
     for key in keys:
         if key not in claimed:
-            out.append(paragraph(f"{SHIPPED_NAMES.get(key, key)} is not claimed: [tool.techfile] standards lists {', '.join(found.claimed) or 'none'}."))
+            out.append(paragraph(f"{standard_name(key)} is not claimed: [tool.techfile] standards lists {', '.join(found.claimed) or 'none'}."))
             continue
         try:
             statuses = coverage.assess(found, key)
