@@ -138,8 +138,8 @@ packet: setup evidence ## the release packet: _build/release/pji-risk-$(RELEASE_
 	$(TECHFILE) release --version $(RELEASE_VERSION) -W $(if $(SIGN_KEY),--sign-key $(SIGN_KEY))
 	$(TECHFILE) verify _build/release/pji-risk-$(RELEASE_VERSION)-technical-file.tar.gz
 
-serve: setup ## live preview for writers
-	$(VENV)/bin/sphinx-autobuild -b html . _build/serve --watch schemas --ignore '_build/*'
+serve: setup ## live preview for writers: http://127.0.0.1:8000/, each edited page at once as a draft, then the full build
+	$(TECHFILE) serve --port $(or $(PORT),8000)
 
 clean:
 	rm -rf _build needs/generated

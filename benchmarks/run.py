@@ -19,6 +19,10 @@ with:
 * after the incremental build, whether every page that shows the edited
   title shows the new one: the needtables, techfile's views, the need's card;
 * the peak memory (maximum resident set size) of each full build;
+* the live preview (``--preview-sizes``, default 5,000): seconds from saving
+  one need's title to the open page in a real browser showing it, with
+  ``techfile serve`` (a draft of the page, then the full build) against
+  sphinx-autobuild on plain sphinx-needs (``benchmarks/preview.py``);
 * with ``--generators``, ``techfile junit`` on 50,000 cases and 1,000 test
   specifications, ``techfile soup`` on a lock file of 2,000 packages and
   ``techfile mlflow`` on a real SQLite tracking store of 200 runs.
@@ -47,6 +51,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(HERE))
 
 PLAIN_CONF = """\
 import json
@@ -225,6 +230,19 @@ def check_only(needs: int, repeat: int) -> tuple[int, Timing]:
     return count, timing
 
 
+def preview(needs: int, repeat: int) -> tuple[int, dict[str, Timing]] | str:
+    """The live preview at ``needs`` needs; why not, when no browser is here."""
+    import preview as live
+
+    with tempfile.TemporaryDirectory() as folder:
+        root, plain, count = tree(Path(folder), needs)
+        try:
+            found = live.measure(root, plain, repeat, edit_title)
+        except live.PreviewUnavailable as why:
+            return str(why)
+    return count, {name: Timing(runs) for name, runs in found.items()}
+
+
 def generators(repeat: int) -> dict[str, Timing]:
     """techfile junit on 50,000 cases and 1,000 specifications; techfile soup on 2,000 locked packages;
     techfile mlflow on a real SQLite tracking store with 200 runs (when mlflow is installed)."""
@@ -276,6 +294,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000,20000", help="comma-separated need counts for the full measurement")
     parser.add_argument("--check-sizes", default="100000", help="comma-separated need counts for techfile check alone (empty: none)")
+    parser.add_argument("--preview-sizes", default="5000", help="comma-separated need counts for the live preview in a browser (empty: none)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--generators", action="store_true", help="also measure techfile junit (50,000 cases) and techfile soup (2,000 packages)")
     args = parser.parse_args()
@@ -296,6 +315,18 @@ def main() -> int:
     for size in (int(s) for s in args.check_sizes.split(",") if s):
         count, timing = check_only(size, args.repeat)
         print(f"`techfile check` at {count} needs: {timing.low:.2f} / {timing.median:.2f} s\n")
+    for size in (int(s) for s in args.preview_sizes.split(",") if s):
+        measured = preview(size, args.repeat)
+        if isinstance(measured, str):
+            print(f"Live preview not measured: {measured}\n")
+            continue
+        count, p = measured
+        print(f"### Live preview, {count} needs: from saving one need's title to the browser showing it\n")
+        print("| shown | techfile serve | sphinx-autobuild, plain sphinx-needs | ratio (min / median) |\n|---|---|---|---|")
+        print(row("the edited page (techfile: its draft)", p["visible techfile"], p["visible plain"]))
+        print(row("the edited page, from the full build", p["final techfile"], p["visible plain"]))
+        print(row("the needtables page", p["tables techfile"], p["visible plain"]))
+        print()
     if args.generators:
         found_generators = generators(args.repeat)
         print(f"`techfile junit`, 50,000 cases and 1,000 specifications: {found_generators['junit'].low:.2f} / {found_generators['junit'].median:.2f} s")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_benchmark_prints_its_table() -> None:
     done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "200", "--repeat", "1", "--check-sizes", "", "--generators"],
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "200", "--repeat", "1", "--check-sizes", "", "--preview-sizes", "200", "--generators"],
         capture_output=True, text=True, check=False, timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -25,3 +25,4 @@ def test_benchmark_prints_its_table() -> None:
     assert "Pages still showing the old title after the edit: techfile none;" in out  # techfile's incremental build is never stale
     assert "`techfile junit`, 50,000 cases and 1,000 specifications:" in out and "`techfile soup`, 2,000 locked packages:" in out
     assert "`techfile mlflow`, a SQLite tracking store of 200 runs:" in out
+    assert "| the edited page (techfile: its draft) |" in out and "| the needtables page |" in out, out

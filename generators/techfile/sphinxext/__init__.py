@@ -37,7 +37,7 @@ from sphinx.util import logging
 
 from techfile import __version__
 from techfile.errors import TechfileError
-from techfile.sphinxext import control, directives, freshness, history, signatures, workbook
+from techfile.sphinxext import control, directives, freshness, history, preview, signatures, workbook
 from techfile.sphinxext.configure import catalogue_docname, check_catalogue, compare_sources, configure, declaration_error, log_pending
 from techfile.sphinxext.directives import EvidenceDirective, techfile_view, view_directive
 from techfile.sphinxext.parity import compare, refine_locations
@@ -54,6 +54,11 @@ def evaluate(app: Sphinx, builder: Any = None) -> None:
 
     state = build_state(app)
     if state.project is None or state.declarations is None or state.evaluation is not None:
+        return
+    if preview.draft_page(app):
+        if state.reader is not None:  # a draft: techfile's reading of the whole project, nothing reported
+            state.corpus = state.reader
+            state.evaluation = check_corpus(state.project, state.declarations, state.reader)
         return
     compare_sources(app, state.project)
     check_catalogue(app, state.project)
@@ -102,7 +107,7 @@ def write_findings(app: Sphinx, exception: Exception | None) -> None:
     from techfile.checks.report import document
 
     state = evaluated(app)
-    if exception is not None or state is None:
+    if exception is not None or state is None or preview.draft_page(app):
         return
     catalogue = app.builder.get_target_uri(catalogue_docname(app, state.project)) if app.builder.format == "html" else f"{state.project.catalogue_doc}.html"
     text = json.dumps(document(state.evaluation, catalogue), indent=2, ensure_ascii=False) + "\n"
@@ -150,6 +155,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     directives.setup(app)
+    preview.setup(app)
     control.setup(app)
     signatures.setup(app)
     history.setup(app)

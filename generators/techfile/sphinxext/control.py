@@ -52,6 +52,7 @@ from sphinx.errors import NoUri
 
 from techfile import provenance
 from techfile.sphinxext.directives import techfile_view
+from techfile.sphinxext.preview import root_doc
 from techfile.sphinxext.state import EnvData, build_state, evaluated
 
 #: Containers that already scroll a table inside themselves: the theme's (Furo's), sphinx-needs', ours.
@@ -221,7 +222,7 @@ def _control(app: Sphinx, fromdoc: str, docname: str) -> list[nodes.Node]:
     block = nodes.container(classes=[CONTROL_CLASS])
     block += fields
     out: list[nodes.Node] = [block]
-    if docname == app.config.root_doc:
+    if docname == root_doc(app):
         out.append(_status(app, fromdoc))
     return out
 

@@ -193,10 +193,13 @@ def pages_to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``: the pages whose computed parts changed since they were written."""
     from techfile.checks.run import check_corpus
     from techfile.errors import TechfileError
+    from techfile.sphinxext.preview import draft_page
     from techfile.sphinxext.state import Evaluated
 
     state = build_state(app)
     state.signatures = None
+    if draft_page(app):
+        return []  # a draft writes its one page, and records nothing
     if state.project is None or state.declarations is None or state.reader is None or state.reader.problems:
         return sorted(EnvData(env).view_docs & env.found_docs)  # nothing to judge by: every page with a view
     try:

@@ -30,6 +30,7 @@ from sphinx_needs.api import get_needs_view
 
 from techfile.model.needmodel import NeedModel
 from techfile.model.roles import Role
+from techfile.sphinxext.preview import draft_home
 from techfile.sphinxext.state import EnvData, Evaluated
 from techfile.sphinxext.views.data import (
     Block,
@@ -291,7 +292,10 @@ class Renderer:
         """A link to the need's anchor (its ID) on its page, its title on hover; its ID as plain text if the build has no page for it."""
         label = self.literal(ref.label or ref.need_id)
         item = self.needs.get(ref.need_id)
-        if item is None or item["is_external"] or not item["docname"]:
+        if item is not None and item["is_external"]:
+            home = draft_home(self.app, item)
+            return self._link(home, ref.need_id, label, item.get("title") or None) if home else label
+        if item is None or not item["docname"]:
             return label
         return self._link(item["docname"], ref.need_id, label, item.get("title") or None)
 

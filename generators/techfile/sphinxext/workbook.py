@@ -794,9 +794,10 @@ def workbook_path(app: Sphinx) -> Path | None:
 
 
 def write_workbook(app: Sphinx, exception: Exception | None) -> None:
+    from techfile.sphinxext.preview import draft_page
     from techfile.sphinxext.state import evaluated
 
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.format != "html" or draft_page(app):
         return
     path = workbook_path(app)
     state = evaluated(app)
