@@ -18,7 +18,7 @@ from browser import chromium
 from miniproject import Mini
 from sphinxbuild import add_sphinx_files, sphinx_build
 from techfile.checks.run import load_declarations
-from techfile.preview.drafts import Drafts, neighbours
+from techfile.preview.drafts import DraftError, Drafts, neighbours
 from techfile.preview.server import Events, Overlay
 from techfile.preview.splice import main_body, splice
 from techfile.project import load_project
@@ -103,6 +103,16 @@ def test_a_draft_builds_the_edited_page_alone_and_writes_nothing_else(tmp_path: 
     assert {p: p.stat().st_mtime_ns for p in html.rglob("*") if p.is_file()} == before  # the full build's output is untouched
     again = drafts.build("needs/requirements")  # the kept application, built again
     assert again.html == draft.html and "Software requirement, drafted" in again.html.read_text()
+
+
+@pytest.mark.slow
+def test_a_page_with_a_needtable_is_not_drafted_as_if_its_needs_were_all(tmp_path: Path) -> None:
+    mini = _built_mini(tmp_path / "project")
+    mini.append("tables.md", "```{needtable}\n:types: swreq\n```\n")
+    project = load_project(mini.root)
+    drafts = Drafts(project, load_declarations(project).model, mini.root / "_build" / "html", mini.root / "_build" / "drafts")
+    with pytest.raises(DraftError, match="needs/tables shows sphinx-needs' tables or diagrams of every need"):
+        drafts.build("needs/tables")
 
 
 def _serve(root: Path) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:

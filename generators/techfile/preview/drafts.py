@@ -161,6 +161,7 @@ class Drafts:
 
         from techfile.readers.sources import read_corpus
         from techfile.sphinxext.preview import begin
+        from techfile.sphinxext.state import EnvData
 
         start = time.perf_counter()
         corpus = read_corpus(self.project, self.model, collect=True)
@@ -171,6 +172,9 @@ class Drafts:
         except Exception as error:
             self._apps.pop(docname, None)
             raise DraftError(f"the draft of {docname} failed: {type(error).__name__}: {error}") from error
+        if docname in EnvData(app.env).filter_docs:
+            # its needtables, needflows or needpies would show this page's needs alone
+            raise DraftError(f"{docname} shows sphinx-needs' tables or diagrams of every need: the full build shows it")
         html = Path(app.outdir) / f"{docname}.html"
         if not html.is_file():
             raise DraftError(f"the draft of {docname} wrote no page")
