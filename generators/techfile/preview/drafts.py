@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,19 +158,19 @@ class Drafts:
         return app
 
     def build(self, docname: str) -> Draft:
-        import time
-
         from techfile.readers.sources import read_corpus
         from techfile.sphinxext.preview import begin
         from techfile.sphinxext.state import EnvData
 
         start = time.perf_counter()
         corpus = read_corpus(self.project, self.model, collect=True)
-        app = self._app(docname, self._external(docname, corpus))
-        begin(app, corpus)
         try:
+            app = self._app(docname, self._external(docname, corpus))
+            begin(app, corpus)
             app.build()
-        except Exception as error:
+        except DraftError:
+            raise
+        except Exception as error:  # Sphinx and its extensions raise anything; the full build reports it properly
             self._apps.pop(docname, None)
             raise DraftError(f"the draft of {docname} failed: {type(error).__name__}: {error}") from error
         if docname in EnvData(app.env).filter_docs:
@@ -183,6 +184,6 @@ class Drafts:
     def warm(self, docname: str) -> None:
         """Make the page's application before its first edit (its first build costs a second more)."""
         if docname not in self._apps and self.source(docname) is not None:
-            with contextlib.suppress(DraftError):  # the edit's own draft says why
+            with contextlib.suppress(TechfileError):  # the edit's own draft says why
                 self.build(docname)
 

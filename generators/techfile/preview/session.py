@@ -17,6 +17,7 @@ model, templates) starts the drafts' applications afresh.
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from techfile.preview.drafts import DraftError, Drafts
+from techfile.errors import TechfileError
+from techfile.preview.drafts import Drafts
 from techfile.preview.server import Events, Overlay, serve, url_of
 from techfile.project import Project
 
@@ -116,6 +118,7 @@ class Session:
         pending = False
         announced = False
         warmed: set[str] = set()
+        to_warm: list[str] = []
         try:
             while True:
                 try:
@@ -127,7 +130,7 @@ class Session:
                 if changed:
                     edited_at = time.time()
                     pending = True
-                    names = sorted(p.relative_to(self.project.root).as_posix() for p in changed)
+                    names = sorted(Path(os.path.relpath(p, self.project.root)).as_posix() for p in changed)
                     self.say(f"changed: {', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}")
                     if any(p.suffix in CONFIGURATION for p in changed):
                         drafts = self._drafts()
@@ -138,7 +141,7 @@ class Session:
                             continue
                         try:
                             draft = drafts.build(docname)
-                        except DraftError as error:
+                        except TechfileError as error:  # a DraftError, or a source techfile cannot read
                             self.say(f"{docname}: no draft ({error}); the full build follows")
                             continue
                         self.overlay.put(url_of(docname), draft.html, edited_at)
@@ -156,12 +159,15 @@ class Session:
                 if full is None and pending:
                     pending = False
                     full = self._start_full()
-                if not changed and drafts is not None and not self._viewed.empty():
-                    url_path = self._viewed.get_nowait()
-                    docname = url_path.removeprefix("/").removesuffix(".html")
-                    if docname not in warmed and full is None:
-                        warmed.add(docname)
-                        drafts.warm(docname)
+                while not self._viewed.empty():
+                    docname = self._viewed.get_nowait().removeprefix("/").removesuffix(".html")
+                    if docname not in warmed and docname not in to_warm:
+                        to_warm.append(docname)
+                if to_warm and not changed and full is None and drafts is not None:
+                    # while nothing builds: the page being read has its draft application ready for its first edit
+                    docname = to_warm.pop(0)
+                    warmed.add(docname)
+                    drafts.warm(docname)
         finally:
             self._stop.set()
             server.shutdown()
