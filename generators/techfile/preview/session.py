@@ -73,8 +73,11 @@ class Session:
         return any(p in IGNORED_PARTS or p.startswith(".venv") for p in parts) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith((".#", ".techfile-"))
 
     def _watch(self) -> None:
+        import logging
+
         import watchfiles
 
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)  # the terminal says what changed, once
         for changes in watchfiles.watch(self.project.root, watch_filter=lambda _change, path: not self.ignored(Path(path)), debounce=1600, step=20, stop_event=self._stop, yield_on_timeout=False):
             self._changes.put({Path(path) for _change, path in changes})
 
