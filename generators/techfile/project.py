@@ -163,6 +163,16 @@ class Project:
                 return f"{self.root_doc}{suffix}"
         return f"{self.root_doc}{SOURCE_SUFFIXES[0]}"
 
+    def conf_dir(self, command: str) -> Path:
+        """The folder of conf.py: ``command`` (techfile pdf, techfile serve) runs the Sphinx build of the project root."""
+        if not (self.root / "conf.py").is_file():
+            raise TechfileError(
+                f"no conf.py in the project folder: {command} runs the Sphinx build of the project root",
+                path=self.root,
+                fix=f"run `techfile init` there, or run {command} --project on the folder that holds conf.py and [tool.techfile]",
+            )
+        return self.root
+
 
 def _has_table(pyproject: Path) -> bool:
     """Whether ``pyproject`` has a [tool.techfile] table, or was meant to (it does not parse, but names one)."""

@@ -42,12 +42,7 @@ def run(args: argparse.Namespace) -> int:
     builddir = (args.builddir or project.root / "_build" / "serve").resolve()
     if not 0 <= args.port <= 65535:
         raise TechfileError(f"--port {args.port} is not a port", fix="a number from 1 to 65535, or 0 for any free port")
-    if not (project.root / "conf.py").is_file():
-        raise TechfileError(
-            "no conf.py in the project folder: techfile serve builds the project root, as make html does",
-            path=project.root,
-            fix="run `techfile init` there, or run techfile serve --project on the folder that holds conf.py and [tool.techfile]",
-        )
+    project.conf_dir("techfile serve")
     session = Session(project, builddir, host=args.host, port=args.port, drafts_enabled=not args.no_drafts, say=lambda text: print(text, flush=True))
     try:
         session.run(ready=lambda url: print(f"ready: {url}", flush=True))

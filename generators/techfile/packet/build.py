@@ -101,9 +101,8 @@ def project_title(project: Project) -> str:
     from sphinx.config import Config
     from sphinx.util.tags import Tags
 
-    from techfile.pdf.build import conf_dir
 
-    config = Config.read(conf_dir(project), overrides={}, tags=Tags())
+    config = Config.read(project.conf_dir("techfile pdf"), overrides={}, tags=Tags())
     return str(config.project)
 
 

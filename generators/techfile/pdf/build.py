@@ -65,15 +65,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "technical-file"
 
 
-def conf_dir(project: Project) -> Path:
-    if not (project.root / "conf.py").is_file():
-        raise TechfileError(
-            "no conf.py in the project folder: techfile pdf runs the Sphinx build of the project root",
-            path=project.root,
-            fix="run `techfile init` there, or run techfile pdf --project on the folder that holds conf.py and [tool.techfile]",
-        )
-    return project.root
-
 
 def title_page(app: Sphinx, project: Project) -> TitlePage:
     """The title page's facts, from the build's configuration and :mod:`techfile.provenance`."""
@@ -135,7 +126,7 @@ def run_sphinx(
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    confdir = conf_dir(project)
+    confdir = project.conf_dir("techfile pdf")
     try:
         with patch_docutils(confdir), docutils_namespace():
             app = Sphinx(

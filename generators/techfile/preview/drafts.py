@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ub_needs_exchange
+
 from techfile.corpus import Corpus, Need
 from techfile.errors import TechfileError
 from techfile.fileio import write_atomic
 from techfile.model.needmodel import NeedModel
-from techfile.project import Project
+from techfile.project import SOURCE_SUFFIXES, Project
 
 KEPT = 3
 """Applications kept, one per page: a writer edits a few pages at a time."""
@@ -69,11 +71,9 @@ class _NeedsFile:
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             try:
-                found = json.loads(self.path.read_text(encoding="utf-8"))
-                versions = found["versions"]
-                self.needs = dict(versions[found.get("current_version", "")]["needs"] if found.get("current_version", "") in versions else next(iter(versions.values()))["needs"])
-            except (OSError, ValueError, KeyError, TypeError, StopIteration):
-                self.needs = {}
+                self.needs = {record.key: dict(record.fields) for record in ub_needs_exchange.load(self.path).select_version(None).records()}
+            except (OSError, ub_needs_exchange.ExchangeError):
+                self.needs = {}  # no links to other pages in the draft; the full build has them
             self._stamp = stamp
         return self.needs
 
@@ -106,7 +106,7 @@ class Drafts:
         self._apps: OrderedDict[str, Any] = OrderedDict()
 
     def source(self, docname: str) -> Path | None:
-        for suffix in (".md", ".rst"):
+        for suffix in SOURCE_SUFFIXES:
             path = self.project.root / f"{docname}{suffix}"
             if path.is_file():
                 return path
@@ -114,7 +114,7 @@ class Drafts:
 
     def docname(self, path: Path) -> str | None:
         """The page a changed file is the source of, if it is one."""
-        if path.suffix not in (".md", ".rst"):
+        if path.suffix not in SOURCE_SUFFIXES:
             return None
         try:
             relative = path.resolve().relative_to(self.project.root.resolve())

@@ -88,7 +88,7 @@ class Session:
 
         try:
             model = load_declarations(self.project).model
-        except Exception as error:
+        except TechfileError as error:  # the full build reports a broken declaration properly
             self.say(f"drafts are off until the declarations read: {error}")
             return None
         return Drafts(self.project, model, self.html, self.builddir / "drafts")
